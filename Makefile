@@ -1,0 +1,109 @@
+# imstb - one non-recursive Makefile (STYLE rule 15).
+#
+#   make            build every program into bin/
+#   make demo       install missing Debian packages, build, run the demo
+#   make check      install missing Debian packages, build with ASan+UBSan,
+#                   run every test (unit, process, SIPp, tshark)
+#   make style      house-style checker
+#   make clean
+#
+# SAN=1 builds the sanitizer variant into build/san/ (programs in
+# build/san/bin/) so it never mixes with the normal build.
+
+CC       ?= cc
+SAN      ?= 0
+V        ?= 0
+
+ifeq ($(SAN),1)
+O        := build/san
+B        := build/san/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+OPT      := -O1 -g
+else
+O        := build/obj
+B        := bin
+SANFLAGS :=
+OPT      := -O2 -g
+endif
+
+PKGS     := libuv openssl sqlite3 jansson libxml-2.0
+# Deferred (=) so `make deps` works before pkg-config knows the packages.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Werror
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MD -MP
+CFLAGS   += $(OPT) $(WARN) $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+
+ifeq ($(V),0)
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q =
+say =
+endif
+
+# Each lib/<m>/module.mk sets  <m>_SRCS := ...  and  <m>_MODS := <the
+# modules it needs, itself last>, and adds <m> to MODULES and UNIT_TESTS.
+# Each <prog>/prog.mk sets  <prog>_SRCS  and  <prog>_MODS  and adds <prog>
+# to PROGS. A binary links the objects of exactly the modules it names, so a
+# module under construction never breaks the build of one that doesn't use it.
+MODULES    :=
+UNIT_TESTS :=
+PROGS      :=
+
+include $(wildcard lib/*/module.mk)
+include $(wildcard */prog.mk)
+
+mod_objs = $(foreach m,$(1),$($(m)_SRCS:%.c=$(O)/%.o))
+
+all: $(foreach p,$(PROGS),$(B)/$(p)) unit-tests
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+define prog_rule
+$(B)/$(1): $$($(1)_SRCS:%.c=$(O)/%.o) $$(call mod_objs,$$($(1)_MODS))
+	@mkdir -p $(B)
+	$$(call say,LD,$$@)$(CC) $(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+# One Check binary per library module: tests/unit/check_<m>.c
+define unit_rule
+$(B)/tests/check_$(1): $(O)/tests/unit/check_$(1).o $$(call mod_objs,$$($(1)_MODS))
+	@mkdir -p $(B)/tests
+	$$(call say,LD,$$@)$(CC) $(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CHECK_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
+
+unit-tests: $(UNIT_BINS)
+
+deps:
+	@bash mk/deps.sh
+
+# The README's two commands.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash mk/demo.sh bin
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)bash tests/run.sh build/san/bin
+
+style:
+	$(Q)bash tests/tools/style.sh
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit-tests deps demo check style clean
+.SECONDARY:
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

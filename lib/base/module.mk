@@ -1,0 +1,4 @@
+MODULES    += base
+base_SRCS  := lib/base/sv.c lib/base/mem.c lib/base/misc.c
+base_MODS  := base
+UNIT_TESTS += base
