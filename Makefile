@@ -54,6 +54,7 @@ endif
 # module under construction never breaks the build of one that doesn't use it.
 MODULES    :=
 UNIT_TESTS :=
+COMPONENT_TESTS :=
 PROGS      :=
 
 include $(wildcard lib/*/module.mk)
@@ -82,6 +83,18 @@ $(B)/tests/check_$(1): $(O)/tests/unit/check_$(1).o $$(call mod_objs,$$($(1)_MOD
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
+
+# Component tests: tests/component/check_<c>.c builds one role in-process.
+# A prog.mk adds <c> to COMPONENT_TESTS and sets ctest_<c>_SRCS (the role's
+# sources, without main.c) and ctest_<c>_MODS.
+define ctest_rule
+$(B)/tests/check_$(1): $(O)/tests/component/check_$(1).o \
+		$$(ctest_$(1)_SRCS:%.c=$(O)/%.o) $$(call mod_objs,$$(ctest_$(1)_MODS))
+	@mkdir -p $(B)/tests
+	$$(call say,LD,$$@)$(CC) $(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CHECK_LIBS)
+endef
+$(foreach t,$(COMPONENT_TESTS),$(eval $(call ctest_rule,$(t))))
+UNIT_BINS += $(COMPONENT_TESTS:%=$(B)/tests/check_%)
 
 unit-tests: $(UNIT_BINS)
 

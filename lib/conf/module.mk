@@ -1,0 +1,4 @@
+MODULES    += conf
+conf_SRCS  := lib/conf/conf.c
+conf_MODS  := base conf
+UNIT_TESTS += conf

@@ -1,0 +1,4 @@
+MODULES    += trace
+trace_SRCS := lib/trace/trace.c
+trace_MODS := base trace
+UNIT_TESTS += trace
