@@ -1,0 +1,90 @@
+/* app.c - process runtime shared by every imstb program. */
+#include "app/app.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct app *a = h->data;
+
+	if (a->stopping) {
+		log_warn("second signal %d while stopping: exiting now", signum);
+		exit(1);
+	}
+	log_info("signal %d: shutting down", signum);
+	a->stopping = true;
+	a->stop_cb(a->arg);
+}
+
+int app_signals_start(struct app *a, uv_loop_t *loop, app_stop_cb *cb,
+		      void *arg)
+{
+	int rc;
+
+	*a = (struct app){ .loop = loop, .stop_cb = cb, .arg = arg };
+	/* A peer that resets a TCP connection must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	uv_signal_init(loop, &a->sigint);
+	uv_signal_init(loop, &a->sigterm);
+	a->sigint.data = a->sigterm.data = a;
+	rc = uv_signal_start(&a->sigint, on_signal, SIGINT);
+	if (!rc)
+		rc = uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+	return rc;
+}
+
+void app_signals_close(struct app *a)
+{
+	/* Keep catching signals until the loop ends, but don't keep it alive. */
+	uv_unref((uv_handle_t *)&a->sigint);
+	uv_unref((uv_handle_t *)&a->sigterm);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	UNUSED(arg);
+	/* Only our signal handles: anything else left open is a bug that
+	 * uv_loop_close must report, not something to sweep away. */
+	if (h->type == UV_SIGNAL && !uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int app_run(uv_loop_t *loop)
+{
+	int rc;
+
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_walk(loop, close_walk, NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(loop);
+	if (rc) {
+		log_error("loop still has open handles at exit:");
+		uv_print_all_handles(loop, stderr);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int app_mkdir_parent(const char *path)
+{
+	char *dir = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}

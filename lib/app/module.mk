@@ -1,0 +1,3 @@
+MODULES   += app
+app_SRCS  := lib/app/app.c
+app_MODS  := base app
