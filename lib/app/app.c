@@ -18,6 +18,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	log_info("signal %d: shutting down", signum);
 	a->stopping = true;
+	app_signals_close(a);
 	a->stop_cb(a->arg);
 }
 
@@ -68,6 +69,57 @@ int app_run(uv_loop_t *loop)
 		return -EBUSY;
 	}
 	return 0;
+}
+
+int app_init(const struct conf_cli *cli, const struct conf_key *keys,
+	     void *conf, const struct app_common *common, int argc,
+	     char **argv, int *argi, struct trace *trace, struct rng *rng)
+{
+	int rc = conf_parse_cli(cli, keys, conf, argc, argv, argi);
+
+	if (rc)
+		return rc;
+	log_set_ident(common->trace_node);
+	log_set_level(common->log_level);
+	if (common->seed < 0) {
+		fprintf(stderr, "%s: bad setting: seed: must be >= 0\n",
+			cli->prog);
+		return -1;
+	}
+	rng_init(rng, (uint64_t)common->seed);
+	if (common->trace_file[0])
+		app_mkdir_parent(common->trace_file);
+	rc = trace_open(trace, common->trace_file, common->trace_node);
+	if (rc) {
+		fprintf(stderr, "%s: bad setting: trace_file: %s: %s\n",
+			cli->prog, common->trace_file, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+void app_trace_sip(struct trace *t, bool sent, const char *transport,
+		   const struct sockaddr *local, const struct sockaddr *peer,
+		   const char *bytes, size_t len)
+{
+	struct sv all = { bytes, len }, first;
+	char lower[8] = "";
+
+	if (!trace_on(t))
+		return;
+	sv_split(all, '\r', &first);
+	for (size_t i = 0; transport[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)(transport[i] | 0x20);
+	trace_emit(t, &(struct trace_event){
+			      .dir = sent ? TRACE_SEND : TRACE_RECV,
+			      .proto = "sip",
+			      .transport = lower,
+			      .local = local,
+			      .peer = peer,
+			      .summary = first,
+			      .raw = bytes,
+			      .len = len,
+		      });
 }
 
 int app_mkdir_parent(const char *path)

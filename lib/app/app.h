@@ -11,9 +11,48 @@
 #ifndef IMSTB_APP_H
 #define IMSTB_APP_H
 
+#include <stddef.h>
 #include <uv.h>
 
 #include "base/base.h"
+#include "conf/conf.h"
+#include "trace/trace.h"
+
+/* Settings every process has; embed as a member named `common`. */
+struct app_common {
+	enum log_level log_level;
+	char *trace_file; /* owned */
+	char *trace_node; /* owned */
+	long seed;
+};
+
+/* Their conf_key rows, for a config struct T with a `common` member. */
+#define APP_COMMON_KEYS(T, node) \
+	{ "log_level", CONF_LEVEL, offsetof(T, common.log_level), "info", \
+	  "error, warn, info, debug or trace", 0, 0, NULL }, \
+	{ "trace_file", CONF_STR, offsetof(T, common.trace_file), "", \
+	  "append every message sent or received to this file, as JSON " \
+	  "lines (empty: off)", 0, 0, NULL }, \
+	{ "trace_node", CONF_STR, offsetof(T, common.trace_node), node, \
+	  "this process's name in the trace", 0, 0, NULL }, \
+	{ "seed", CONF_INT, offsetof(T, common.seed), "0", \
+	  "random seed: 0 = from the OS, N = reproducible tags, branches, " \
+	  "nonces and icids", 0, 0, NULL }
+
+/*
+ * The usual start of a main(): parses the command line into conf (see
+ * conf_parse_cli), sets the log level and ident, opens the trace and seeds
+ * rng. Returns 0 to go on, 1 when --help/--print-config was served (exit
+ * 0), -1 after printing a one-line reason (exit 2).
+ */
+int app_init(const struct conf_cli *cli, const struct conf_key *keys,
+	     void *conf, const struct app_common *common, int argc,
+	     char **argv, int *argi, struct trace *trace, struct rng *rng);
+
+/* Trace event for a SIP message (summary = its start line). */
+void app_trace_sip(struct trace *t, bool sent, const char *transport,
+		   const struct sockaddr *local, const struct sockaddr *peer,
+		   const char *bytes, size_t len);
 
 typedef void(app_stop_cb)(void *arg);
 
@@ -37,6 +76,11 @@ void app_signals_close(struct app *a);
  * after the role's stop (a bug), it lists them on stderr and returns -EBUSY.
  */
 int app_run(uv_loop_t *loop);
+
+/* Trace event for a Diameter message (summary: command, User-Name or
+ * result). In lib/app/app_diam.c: link module `appdiam` (needs diam). */
+void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
+		    const struct sockaddr *peer, const void *raw, size_t len);
 
 /* Makes sure the parent directory of `path` exists (mkdir -p). */
 int app_mkdir_parent(const char *path);

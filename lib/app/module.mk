@@ -1,3 +1,7 @@
 MODULES   += app
 app_SRCS  := lib/app/app.c
-app_MODS  := base app
+app_MODS  := base conf trace app
+
+MODULES      += appdiam
+appdiam_SRCS := lib/app/app_diam.c
+appdiam_MODS := base trace appdiam

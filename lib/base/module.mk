@@ -1,4 +1,4 @@
 MODULES    += base
-base_SRCS  := lib/base/sv.c lib/base/mem.c lib/base/misc.c
+base_SRCS  := lib/base/sv.c lib/base/mem.c lib/base/misc.c lib/base/hmap.c
 base_MODS  := base
 UNIT_TESTS += base

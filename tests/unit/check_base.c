@@ -1,10 +1,12 @@
 /* check_base.c - unit tests for lib/base. */
 #include <check.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
+#include "base/hmap.h"
 
 START_TEST(test_sv_split_trim)
 {
@@ -113,6 +115,46 @@ START_TEST(test_log_level_parse)
 }
 END_TEST
 
+struct entry {
+	struct hmap_node node;
+	char key[16];
+	int value;
+};
+
+START_TEST(test_hmap_insert_find_remove_grow)
+{
+	struct hmap m;
+	struct entry *e = xcalloc(1000, sizeof(*e));
+	struct hmap_iter it = { 0 };
+	struct hmap_node *n;
+	size_t seen = 0;
+
+	hmap_init(&m);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(e[i].key, sizeof(e[i].key), "user%d", i);
+		e[i].value = i;
+		hmap_insert(&m, &e[i].node, sv_from_cstr(e[i].key));
+	}
+	ck_assert_uint_eq(m.count, 1000);
+	ck_assert_uint_gt(m.nbuckets, 64);
+	n = hmap_find(&m, SV("user567"));
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(hmap_entry(n, struct entry, node)->value, 567);
+	ck_assert_ptr_null(hmap_find(&m, SV("user1000")));
+	hmap_remove(&m, n);
+	ck_assert_ptr_null(hmap_find(&m, SV("user567")));
+	/* iteration survives removing the current entry */
+	for (n = hmap_iter_next(&m, &it); n; n = hmap_iter_next(&m, &it)) {
+		seen++;
+		hmap_remove(&m, n);
+	}
+	ck_assert_uint_eq(seen, 999);
+	ck_assert_uint_eq(m.count, 0);
+	hmap_close(&m);
+	free(e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("base");
@@ -126,6 +168,7 @@ int main(void)
 	tcase_add_test(tc, test_obj_refcount);
 	tcase_add_test(tc, test_rng_seeded_is_reproducible);
 	tcase_add_test(tc, test_log_level_parse);
+	tcase_add_test(tc, test_hmap_insert_find_remove_grow);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,462 @@
+/* pcscf.c - P-CSCF: REGISTER proxy per TS 24.229 §5.2.2. */
+#include "pcscf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hmap.h"
+#include "sipt/sipt.h"
+
+static const char *const transports[] = { "udp", "tcp", NULL };
+static const char *const integrity_modes[] = { "auto", "none", "fixed",
+					       NULL };
+static const char *const path_policies[] = { "add", "reject", NULL };
+
+#define K(name, type, field, def, help, lo, hi, ch) \
+	{ name, type, offsetof(struct pcscf_conf, field), def, help, lo, hi, ch }
+
+const struct conf_key pcscf_conf_keys[] = {
+	APP_COMMON_KEYS(struct pcscf_conf, "pcscf"),
+	K("listen", CONF_STR, listen, "127.0.0.1",
+	  "address for SIP over UDP and TCP", 0, 0, NULL),
+	K("port", CONF_INT, port, "5060", "SIP port (UDP and TCP)", 0, 65535,
+	  NULL),
+	K("scscf_host", CONF_STR, scscf_host, "127.0.0.1",
+	  "the S-CSCF REGISTER is sent to (numeric address)", 0, 0, NULL),
+	K("scscf_port", CONF_INT, scscf_port, "6060", "its SIP port", 1,
+	  65535, NULL),
+	K("scscf_transport", CONF_CHOICE, scscf_transport, "udp",
+	  "udp or tcp towards the S-CSCF", 0, 0, transports),
+	K("path_uri", CONF_STR, path_uri, "",
+	  "URI put in Path (empty: sip:term@<listen>:<port>;lr)", 0, 0, NULL),
+	K("visited_network_id", CONF_STR, visited_network_id,
+	  "Visited Network Number 1", "P-Visited-Network-ID value (empty: "
+	  "not added)", 0, 0, NULL),
+	K("integrity_protected", CONF_CHOICE, integrity, "auto",
+	  "Authorization integrity-protected: auto (ip-assoc-pending / "
+	  "ip-assoc-yes), none, fixed (integrity_value)", 0, 0,
+	  integrity_modes),
+	K("integrity_value", CONF_STR, integrity_value, "ip-assoc-pending",
+	  "value used when integrity_protected = fixed", 0, 0, NULL),
+	K("path_policy", CONF_CHOICE, path_policy, "add",
+	  "UE without Supported: path: add (Path + Require: path anyway) or "
+	  "reject (421)", 0, 0, path_policies),
+	K("t1_ms", CONF_INT, t1_ms, "500", "SIP timer T1", 1, 60000, NULL),
+	K("t2_ms", CONF_INT, t2_ms, "4000", "SIP timer T2", 1, 600000, NULL),
+	K("t4_ms", CONF_INT, t4_ms, "5000", "SIP timer T4", 1, 600000, NULL),
+	K("tcp_idle_ms", CONF_INT, tcp_idle_ms, "120000",
+	  "idle TCP connections are closed after this", 100, 86400000, NULL),
+	K("max_conns", CONF_INT, max_conns, "1024", "open TCP connections",
+	  1, 1000000, NULL),
+	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions",
+	  1, 10000000, NULL),
+	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
+};
+
+/* One registration the P-CSCF keeps (24.229 §5.2.2.1: Service-Route and
+ * P-Associated-URI of the 200 OK, and where the UE is). */
+struct pcscf_reg {
+	struct hmap_node node;
+	char *impu; /* owned; the key */
+	char *service_route;
+	char *associated_uris;
+	struct sockaddr_storage ue;
+};
+
+struct pcscf {
+	const struct pcscf_conf *conf; /* borrowed */
+	uv_loop_t *loop;
+	struct sipt *sipt;
+	struct trace *trace; /* borrowed */
+	struct rng *rng;     /* borrowed */
+	struct sipt_dest scscf;
+	char path[256];
+	char icid_host[64];
+	struct hmap regs;
+	struct fwd_ctx *inflight; /* freed at close if still waiting */
+};
+
+/* A REGISTER in flight: what the response handler needs. */
+struct fwd_ctx {
+	struct fwd_ctx *prev, *next; /* in pcscf.inflight */
+	struct pcscf *p;
+	struct sipt_strans *st; /* one reference held */
+	char *impu;
+	bool deregister;
+	struct sockaddr_storage ue;
+};
+
+static struct pcscf_reg *reg_find(struct pcscf *p, struct sv impu)
+{
+	struct hmap_node *n = hmap_find(&p->regs, impu);
+
+	return n ? hmap_entry(n, struct pcscf_reg, node) : NULL;
+}
+
+static void reg_free(struct pcscf *p, struct pcscf_reg *r)
+{
+	hmap_remove(&p->regs, &r->node);
+	free(r->impu);
+	free(r->service_route);
+	free(r->associated_uris);
+	free(r);
+}
+
+/* All values of a (possibly repeated) header, joined with ", ". */
+static char *join_values(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	struct buf b;
+	const struct sip_hdr *h;
+
+	buf_init(&b);
+	for (h = sip_hdr_find(m, id); h; h = sip_hdr_next(m, h)) {
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_putsv(&b, h->value);
+	}
+	return b.len ? buf_steal(&b, NULL) : xstrdup("");
+}
+
+static void reg_update(struct pcscf *p, const struct fwd_ctx *c,
+		       const struct sip_msg *ok)
+{
+	struct pcscf_reg *r = reg_find(p, sv_from_cstr(c->impu));
+
+	if (c->deregister || !sip_hdr_find(ok, SIP_HDR_CONTACT)) {
+		if (r) {
+			log_info("%s de-registered", c->impu);
+			reg_free(p, r);
+		}
+		return;
+	}
+	if (!r) {
+		r = xcalloc(1, sizeof(*r));
+		r->impu = xstrdup(c->impu);
+		hmap_insert(&p->regs, &r->node, sv_from_cstr(r->impu));
+	}
+	free(r->service_route);
+	free(r->associated_uris);
+	r->service_route = join_values(ok, SIP_HDR_SERVICE_ROUTE);
+	r->associated_uris = join_values(ok, SIP_HDR_P_ASSOCIATED_URI);
+	r->ue = c->ue;
+	log_info("%s registered; Service-Route: %s; P-Associated-URI: %s",
+		 r->impu, r->service_route, r->associated_uris);
+}
+
+static bool request_deregisters(const struct sip_msg *req)
+{
+	const struct sip_hdr *h = sip_hdr_find(req, SIP_HDR_EXPIRES);
+	struct sip_list_iter it = { 0 };
+	struct sv el, v;
+	bool any = false;
+
+	/* Contact: * or every contact with expires=0 (or Expires: 0). */
+	while (sip_list_iter_next(req, SIP_HDR_CONTACT, &it, &el)) {
+		struct sip_addr a;
+
+		if (sip_addr_parse(&a, el, NULL))
+			return false;
+		if (a.star)
+			return true;
+		any = true;
+		if (sip_param_get(a.params, "expires", &v) == 0) {
+			if (!sv_eq_cstr(v, "0"))
+				return false;
+		} else if (!h || !sv_eq_cstr(sv_trim(h->value), "0")) {
+			return false;
+		}
+	}
+	return any;
+}
+
+static void ctx_link(struct pcscf *p, struct fwd_ctx *c)
+{
+	c->next = p->inflight;
+	if (c->next)
+		c->next->prev = c;
+	p->inflight = c;
+}
+
+static void ctx_free(struct fwd_ctx *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->p->inflight = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	obj_unref(c->st);
+	free(c->impu);
+	free(c);
+}
+
+static void on_response(struct sipt *s, struct sipt_ctrans *ct,
+			const struct sip_msg *resp, int err, void *arg)
+{
+	struct fwd_ctx *c = arg;
+	struct buf out;
+
+	UNUSED(s);
+	UNUSED(ct);
+	UNUSED(err);
+	/* §16.7 item 5: a 100 Trying is not forwarded. */
+	if (resp->status == 100)
+		return;
+	buf_init(&out);
+	if (sipt_proxy_resp_print(resp, NULL, 0, &out) == 0)
+		sipt_strans_reply(c->st, out.data, out.len);
+	else
+		sipt_strans_reply_status(c->st, 500, "Bad response from S-CSCF",
+					 NULL);
+	buf_close(&out);
+	if (resp->status < 200)
+		return;
+	if (resp->status == 200)
+		reg_update(c->p, c, resp);
+	ctx_free(c);
+}
+
+/* Authorization value with the UE's own integrity-protected removed and
+ * ours appended (TS 24.229 §5.2.2.1, §7.2A.2). */
+static void auth_rewrite(struct buf *b, struct sv value, const char *ip)
+{
+	struct sv scheme, rest = sv_split(sv_trim(value), ' ', &scheme), el;
+	bool first = true;
+
+	buf_putsv(b, scheme);
+	buf_puts(b, " ");
+	while (sip_list_next(&rest, &el)) {
+		if (sv_case_starts_with(el, "integrity-protected"))
+			continue;
+		buf_printf(b, "%s%.*s", first ? "" : ", ", SV_ARG(el));
+		first = false;
+	}
+	if (ip)
+		buf_printf(b, "%sintegrity-protected=\"%s\"", first ? "" : ", ",
+			   ip);
+}
+
+static const char *integrity_for(struct pcscf *p, const struct sip_msg *req,
+				 const struct sockaddr *src)
+{
+	const struct sip_hdr *h = sip_hdr_find(req, SIP_HDR_AUTHORIZATION);
+	struct pcscf_reg *r;
+	const char *resp;
+
+	if (p->conf->integrity == PCSCF_IP_NONE)
+		return NULL;
+	if (p->conf->integrity == PCSCF_IP_FIXED)
+		return p->conf->integrity_value;
+	/* auto: SIP digest without TLS (24.229 §5.2.2.1): pending while the
+	 * UE answers a challenge, yes once its address is registered. */
+	if (!h)
+		return NULL;
+	resp = strstr(h->value.p, "response=");
+	if (!resp || resp >= h->value.p + h->value.len ||
+	    strncmp(resp, "response=\"\"", 11) == 0)
+		return NULL;
+	r = reg_find(p, req->to.uri_str);
+	if (r && src && memcmp(&r->ue, src, sizeof(struct sockaddr_in)) == 0)
+		return "ip-assoc-yes";
+	return "ip-assoc-pending";
+}
+
+static void forward_register(struct pcscf *p, struct sipt_strans *st,
+			     const struct sip_msg *req)
+{
+	struct sipt_flow *flow = sipt_strans_flow(st);
+	const struct sockaddr *src = flow ? (struct sockaddr *)&flow->peer : NULL;
+	const struct sip_hdr *auth = sip_hdr_find(req, SIP_HDR_AUTHORIZATION);
+	const char *ip = integrity_for(p, req, src);
+	char icid[33], pcv[160], vnid[300], branch[SIPT_BRANCH_MAX];
+	struct sipt_hdr_edit edits[6];
+	struct buf authv, out;
+	struct fwd_ctx *c;
+	size_t n = 0;
+	int rc;
+
+	buf_init(&authv);
+	buf_init(&out);
+	rng_hex(p->rng, icid, 32);
+	snprintf(pcv, sizeof(pcv), "icid-value=%s;icid-generated-at=%s", icid,
+		 p->icid_host);
+	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_TOP, "Path",
+					     sv_from_cstr(p->path) };
+	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_TOP, "Require",
+					     SV("path") };
+	if (p->conf->visited_network_id[0]) {
+		snprintf(vnid, sizeof(vnid), "\"%s\"",
+			 p->conf->visited_network_id);
+		edits[n++] = (struct sipt_hdr_edit){
+			SIPT_HDR_REPLACE, "P-Visited-Network-ID",
+			sv_from_cstr(vnid)
+		};
+	}
+	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REPLACE,
+					     "P-Charging-Vector",
+					     sv_from_cstr(pcv) };
+	if (auth) {
+		auth_rewrite(&authv, auth->value, ip);
+		edits[n++] = (struct sipt_hdr_edit){
+			SIPT_HDR_REPLACE, "Authorization",
+			(struct sv){ authv.data, authv.len }
+		};
+	}
+	rc = sipt_proxy_fwd_print(p->sipt, req,
+				  &(struct sipt_fwd){ .proto = p->scscf.proto,
+						      .edits = edits,
+						      .nedits = n },
+				  &out, branch);
+	if (rc) {
+		sipt_strans_reply_status(st, 483, NULL, NULL);
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->st = obj_ref(st);
+	c->impu = sv_dup(req->to.uri_str);
+	c->deregister = request_deregisters(req);
+	if (src)
+		memcpy(&c->ue, src, sizeof(c->ue));
+	ctx_link(p, c);
+	rc = sipt_ctrans_send(p->sipt, &p->scscf, out.data, out.len,
+			      on_response, c, NULL);
+	if (rc) {
+		log_warn("cannot reach the S-CSCF: %s", strerror(-rc));
+		sipt_strans_reply_status(st, 503, "S-CSCF unreachable", NULL);
+		ctx_free(c);
+	}
+out:
+	buf_close(&authv);
+	buf_close(&out);
+}
+
+static void on_request(struct sipt *s, struct sipt_strans *st,
+		       const struct sip_msg *req, void *arg)
+{
+	struct pcscf *p = arg;
+	int status = 0;
+
+	if (!st)
+		return; /* a stray ACK: nothing to do for a registrar path */
+	switch (req->method) {
+	case SIP_METHOD_REGISTER:
+		break;
+	case SIP_METHOD_OPTIONS:
+		sipt_strans_reply_status(st, 200, NULL, NULL);
+		return;
+	default:
+		sipt_strans_reply_status(st, 501,
+					 "pcscf-sim proxies REGISTER only",
+					 NULL);
+		return;
+	}
+	if (sipt_proxy_check(s, req, &status)) {
+		sipt_strans_reply_status(st, status, NULL, NULL);
+		return;
+	}
+	if (p->conf->path_policy == PCSCF_PATH_REJECT &&
+	    !sip_msg_has_option(req, SIP_HDR_SUPPORTED, "path")) {
+		struct buf b;
+
+		/* RFC 3327 §5.2: the UA must support Path for us to use it. */
+		buf_init(&b);
+		sipt_print_response_start(&b, st, 421, NULL, NULL);
+		sip_print_hdr(&b, "Require", SV("path"));
+		sip_print_end(&b, NULL, NULL, 0);
+		sipt_strans_reply(st, b.data, b.len);
+		buf_close(&b);
+		return;
+	}
+	forward_register(p, st, req);
+}
+
+static void on_trace(struct sipt *s, enum sipt_dir dir, const char *transport,
+		     const struct sockaddr *local, const struct sockaddr *peer,
+		     const char *bytes, size_t len, void *arg)
+{
+	struct pcscf *p = arg;
+
+	UNUSED(s);
+	app_trace_sip(p->trace, dir == SIPT_SEND, transport, local, peer,
+		      bytes, len);
+}
+
+int pcscf_new(struct pcscf **out, uv_loop_t *loop,
+	      const struct pcscf_conf *conf, struct trace *trace,
+	      struct rng *rng)
+{
+	struct pcscf *p = xcalloc(1, sizeof(*p));
+	struct sipt_conf sc = { 0 };
+	int rc;
+
+	p->conf = conf;
+	p->loop = loop;
+	p->trace = trace;
+	p->rng = rng;
+	hmap_init(&p->regs);
+	rc = sipt_dest_set(&p->scscf,
+			   conf->scscf_transport ? SIPT_TCP : SIPT_UDP,
+			   conf->scscf_host, (uint16_t)conf->scscf_port);
+	if (rc) {
+		log_error("scscf_host: '%s' is not a numeric address",
+			  conf->scscf_host);
+		goto fail;
+	}
+	sc.udp_addr = sc.tcp_addr = conf->listen;
+	sc.udp_port = sc.tcp_port = (uint16_t)conf->port;
+	sc.timers = (struct sipt_timers){ (unsigned)conf->t1_ms,
+					  (unsigned)conf->t2_ms,
+					  (unsigned)conf->t4_ms,
+					  (unsigned)conf->tcp_idle_ms };
+	sc.limits.max_conns = (unsigned)conf->max_conns;
+	sc.limits.max_trans = (unsigned)conf->max_trans;
+	sc.rng = rng;
+	sc.request_cb = on_request;
+	sc.trace_cb = on_trace;
+	sc.arg = p;
+	rc = sipt_new(&p->sipt, loop, &sc);
+	if (rc) {
+		log_error("cannot listen on %s:%ld: %s", conf->listen,
+			  conf->port, uv_strerror(rc));
+		goto fail;
+	}
+	if (conf->path_uri[0])
+		snprintf(p->path, sizeof(p->path), "<%s>", conf->path_uri);
+	else
+		snprintf(p->path, sizeof(p->path), "<sip:term@%s:%u;lr>",
+			 conf->listen, sipt_port(p->sipt, SIPT_UDP));
+	snprintf(p->icid_host, sizeof(p->icid_host), "%s", conf->listen);
+	*out = p;
+	return 0;
+fail:
+	hmap_close(&p->regs);
+	free(p);
+	return rc;
+}
+
+void pcscf_close(struct pcscf *p)
+{
+	struct hmap_iter it = { 0 };
+	struct hmap_node *n;
+
+	sipt_close(p->sipt, NULL, NULL);
+	/* sipt_close drops the client transactions: no callback will come. */
+	while (p->inflight)
+		ctx_free(p->inflight);
+	while ((n = hmap_iter_next(&p->regs, &it)))
+		reg_free(p, hmap_entry(n, struct pcscf_reg, node));
+	hmap_close(&p->regs);
+	free(p);
+}
+
+uint16_t pcscf_port(const struct pcscf *p)
+{
+	return sipt_port(p->sipt, SIPT_UDP);
+}
+
+size_t pcscf_reg_count(const struct pcscf *p)
+{
+	return p->regs.count;
+}
