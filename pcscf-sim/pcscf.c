@@ -9,12 +9,13 @@
 #include "sipt/sipt.h"
 
 static const char *const transports[] = { "udp", "tcp", NULL };
-static const char *const integrity_modes[] = { "auto", "none", "fixed",
-					       NULL };
+static const char *const integrity_modes[] = { "auto", "none", "fixed", NULL };
 static const char *const path_policies[] = { "add", "reject", NULL };
 
+/* clang-format off */
 #define K(name, type, field, def, help, lo, hi, ch) \
 	{ name, type, offsetof(struct pcscf_conf, field), def, help, lo, hi, ch }
+/* clang-format on */
 
 const struct conf_key pcscf_conf_keys[] = {
 	APP_COMMON_KEYS(struct pcscf_conf, "pcscf"),
@@ -24,33 +25,36 @@ const struct conf_key pcscf_conf_keys[] = {
 	  NULL),
 	K("scscf_host", CONF_STR, scscf_host, "127.0.0.1",
 	  "the S-CSCF REGISTER is sent to (numeric address)", 0, 0, NULL),
-	K("scscf_port", CONF_INT, scscf_port, "6060", "its SIP port", 1,
-	  65535, NULL),
+	K("scscf_port", CONF_INT, scscf_port, "6060", "its SIP port", 1, 65535,
+	  NULL),
 	K("scscf_transport", CONF_CHOICE, scscf_transport, "udp",
 	  "udp or tcp towards the S-CSCF", 0, 0, transports),
 	K("path_uri", CONF_STR, path_uri, "",
 	  "URI put in Path (empty: sip:term@<listen>:<port>;lr)", 0, 0, NULL),
 	K("visited_network_id", CONF_STR, visited_network_id,
-	  "Visited Network Number 1", "P-Visited-Network-ID value (empty: "
-	  "not added)", 0, 0, NULL),
+	  "Visited Network Number 1",
+	  "P-Visited-Network-ID value (empty: "
+	  "not added)",
+	  0, 0, NULL),
 	K("integrity_protected", CONF_CHOICE, integrity, "auto",
 	  "Authorization integrity-protected: auto (ip-assoc-pending / "
-	  "ip-assoc-yes), none, fixed (integrity_value)", 0, 0,
-	  integrity_modes),
+	  "ip-assoc-yes), none, fixed (integrity_value)",
+	  0, 0, integrity_modes),
 	K("integrity_value", CONF_STR, integrity_value, "ip-assoc-pending",
 	  "value used when integrity_protected = fixed", 0, 0, NULL),
 	K("path_policy", CONF_CHOICE, path_policy, "add",
 	  "UE without Supported: path: add (Path + Require: path anyway) or "
-	  "reject (421)", 0, 0, path_policies),
+	  "reject (421)",
+	  0, 0, path_policies),
 	K("t1_ms", CONF_INT, t1_ms, "500", "SIP timer T1", 1, 60000, NULL),
 	K("t2_ms", CONF_INT, t2_ms, "4000", "SIP timer T2", 1, 600000, NULL),
 	K("t4_ms", CONF_INT, t4_ms, "5000", "SIP timer T4", 1, 600000, NULL),
 	K("tcp_idle_ms", CONF_INT, tcp_idle_ms, "120000",
 	  "idle TCP connections are closed after this", 100, 86400000, NULL),
-	K("max_conns", CONF_INT, max_conns, "1024", "open TCP connections",
-	  1, 1000000, NULL),
-	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions",
-	  1, 10000000, NULL),
+	K("max_conns", CONF_INT, max_conns, "1024", "open TCP connections", 1,
+	  1000000, NULL),
+	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions", 1,
+	  10000000, NULL),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -266,7 +270,8 @@ static void forward_register(struct pcscf *p, struct sipt_strans *st,
 			     const struct sip_msg *req)
 {
 	struct sipt_flow *flow = sipt_strans_flow(st);
-	const struct sockaddr *src = flow ? (struct sockaddr *)&flow->peer : NULL;
+	const struct sockaddr *src =
+		flow ? (struct sockaddr *)&flow->peer : NULL;
 	const struct sip_hdr *auth = sip_hdr_find(req, SIP_HDR_AUTHORIZATION);
 	const char *ip = integrity_for(p, req, src);
 	char icid[33], pcv[160], vnid[300], branch[SIPT_BRANCH_MAX];
@@ -283,19 +288,18 @@ static void forward_register(struct pcscf *p, struct sipt_strans *st,
 		 p->icid_host);
 	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_TOP, "Path",
 					     sv_from_cstr(p->path) };
-	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_TOP, "Require",
-					     SV("path") };
+	edits[n++] =
+		(struct sipt_hdr_edit){ SIPT_HDR_TOP, "Require", SV("path") };
 	if (p->conf->visited_network_id[0]) {
 		snprintf(vnid, sizeof(vnid), "\"%s\"",
 			 p->conf->visited_network_id);
-		edits[n++] = (struct sipt_hdr_edit){
-			SIPT_HDR_REPLACE, "P-Visited-Network-ID",
-			sv_from_cstr(vnid)
-		};
+		edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REPLACE,
+						     "P-Visited-Network-ID",
+						     sv_from_cstr(vnid) };
 	}
-	edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REPLACE,
-					     "P-Charging-Vector",
-					     sv_from_cstr(pcv) };
+	edits[n++] =
+		(struct sipt_hdr_edit){ SIPT_HDR_REPLACE, "P-Charging-Vector",
+					sv_from_cstr(pcv) };
 	if (auth) {
 		auth_rewrite(&authv, auth->value, ip);
 		edits[n++] = (struct sipt_hdr_edit){
@@ -347,9 +351,8 @@ static void on_request(struct sipt *s, struct sipt_strans *st,
 		sipt_strans_reply_status(st, 200, NULL, NULL);
 		return;
 	default:
-		sipt_strans_reply_status(st, 501,
-					 "pcscf-sim proxies REGISTER only",
-					 NULL);
+		sipt_strans_reply_status(
+			st, 501, "pcscf-sim proxies REGISTER only", NULL);
 		return;
 	}
 	if (sipt_proxy_check(s, req, &status)) {
@@ -379,8 +382,8 @@ static void on_trace(struct sipt *s, enum sipt_dir dir, const char *transport,
 	struct pcscf *p = arg;
 
 	UNUSED(s);
-	app_trace_sip(p->trace, dir == SIPT_SEND, transport, local, peer,
-		      bytes, len);
+	app_trace_sip(p->trace, dir == SIPT_SEND, transport, local, peer, bytes,
+		      len);
 }
 
 int pcscf_new(struct pcscf **out, uv_loop_t *loop,

@@ -13,7 +13,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct app *a = h->data;
 
 	if (a->stopping) {
-		log_warn("second signal %d while stopping: exiting now", signum);
+		log_warn("second signal %d while stopping: exiting now",
+			 signum);
 		exit(1);
 	}
 	log_info("signal %d: shutting down", signum);
@@ -41,7 +42,8 @@ int app_signals_start(struct app *a, uv_loop_t *loop, app_stop_cb *cb,
 
 void app_signals_close(struct app *a)
 {
-	/* Keep catching signals until the loop ends, but don't keep it alive. */
+	/* Keep catching signals until the loop ends, but don't keep it alive.
+	 */
 	uv_unref((uv_handle_t *)&a->sigint);
 	uv_unref((uv_handle_t *)&a->sigterm);
 }
@@ -72,8 +74,8 @@ int app_run(uv_loop_t *loop)
 }
 
 int app_init(const struct conf_cli *cli, const struct conf_key *keys,
-	     void *conf, const struct app_common *common, int argc,
-	     char **argv, int *argi, struct trace *trace, struct rng *rng)
+	     void *conf, const struct app_common *common, int argc, char **argv,
+	     int *argi, struct trace *trace, struct rng *rng)
 {
 	int rc = conf_parse_cli(cli, keys, conf, argc, argv, argi);
 

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define UNUSED(x) ((void)(x))
+#define UNUSED(x)     ((void)(x))
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
@@ -47,7 +47,8 @@ struct sv {
 struct sv sv_from_cstr(const char *s);
 bool sv_eq(struct sv a, struct sv b);
 bool sv_eq_cstr(struct sv a, const char *s);
-bool sv_casecmp_cstr(struct sv a, const char *s); /* true if equal, ASCII case-insensitive */
+bool sv_casecmp_cstr(struct sv a,
+		     const char *s); /* true if equal, ASCII case-insensitive */
 bool sv_caseeq(struct sv a, struct sv b);
 bool sv_starts_with(struct sv a, const char *prefix);
 bool sv_case_starts_with(struct sv a, const char *prefix);
@@ -96,9 +97,9 @@ char *buf_steal(struct buf *b, size_t *len);
 /* ---- parser errors ------------------------------------------------------ */
 
 struct perr {
-	size_t offset;   /* byte offset in the input where the fault is */
+	size_t offset;	 /* byte offset in the input where the fault is */
 	const char *why; /* static text naming the rule broken */
-	int status;      /* SIP status to answer with (400, 413, 513), 0 if n/a */
+	int status; /* SIP status to answer with (400, 413, 513), 0 if n/a */
 };
 
 /* Fills *e (if not NULL) and returns -EBADMSG, so parsers can say
@@ -128,12 +129,12 @@ int log_level_parse(const char *s, enum log_level *out); /* -EINVAL */
 void log_msg(enum log_level l, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) \
-	do { \
-		if (log_get_level() >= LOG_DEBUG) \
-			log_msg(LOG_DEBUG, __VA_ARGS__); \
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_get_level() >= LOG_DEBUG)                              \
+			log_msg(LOG_DEBUG, __VA_ARGS__);                       \
 	} while (0)
 
 /* ---- random ------------------------------------------------------------- */

@@ -22,7 +22,8 @@ bool sv_eq_cstr(struct sv a, const char *s)
 
 bool sv_caseeq(struct sv a, struct sv b)
 {
-	return a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
+	return a.len == b.len &&
+	       (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0);
 }
 
 bool sv_casecmp_cstr(struct sv a, const char *s)

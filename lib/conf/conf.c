@@ -59,8 +59,8 @@ static int set_value(const struct conf_key *k, void *obj, const char *v,
 		return 0;
 	case CONF_INT:
 		if (parse_long(v, &n)) {
-			snprintf(err, CONF_ERR_LEN, "%s: '%s' is not an integer",
-				 k->name, v);
+			snprintf(err, CONF_ERR_LEN,
+				 "%s: '%s' is not an integer", k->name, v);
 			return -EINVAL;
 		}
 		if ((k->min || k->max) && (n < k->min || n > k->max)) {
@@ -112,9 +112,9 @@ void conf_defaults(const struct conf_key *keys, void *obj)
 		const char *d = k->def;
 
 		if (!d)
-			d = k->type == CONF_STR	   ? ""
-			    : k->type == CONF_BOOL ? "false"
-			    : k->type == CONF_LEVEL ? "info"
+			d = k->type == CONF_STR	     ? ""
+			    : k->type == CONF_BOOL   ? "false"
+			    : k->type == CONF_LEVEL  ? "info"
 			    : k->type == CONF_CHOICE ? k->choices[0]
 						     : "0";
 		/* A bad default is a programming error: fail loudly. */
@@ -152,7 +152,8 @@ static int apply_line(const struct conf_key *keys, void *obj, struct sv line,
 			 SV_ARG(line));
 		return -EINVAL;
 	}
-	if (value.len >= 2 && value.p[0] == '"' && value.p[value.len - 1] == '"') {
+	if (value.len >= 2 && value.p[0] == '"' &&
+	    value.p[value.len - 1] == '"') {
 		value.p++;
 		value.len -= 2;
 	}
@@ -191,8 +192,8 @@ int conf_load(const struct conf_key *keys, void *obj, const char *path,
 			continue;
 		rc = apply_line(keys, obj, l, inner);
 		if (rc) {
-			snprintf(err, CONF_ERR_LEN, "%.100s:%d: %.140s", path, lineno,
-				 inner);
+			snprintf(err, CONF_ERR_LEN, "%.100s:%d: %.140s", path,
+				 lineno, inner);
 			break;
 		}
 	}
@@ -219,11 +220,10 @@ void conf_print_keys(const struct conf_key *keys, FILE *out)
 			k->help ? k->help : "", k->def ? k->def : "");
 }
 
-void conf_print_values(const struct conf_key *keys, const void *obj,
-		       FILE *out)
+void conf_print_values(const struct conf_key *keys, const void *obj, FILE *out)
 {
-	static const char *const levels[] = { "error", "warn", "info",
-					      "debug", "trace" };
+	static const char *const levels[] = { "error", "warn", "info", "debug",
+					      "trace" };
 
 	for (const struct conf_key *k = keys; k->name; k++) {
 		const char *field = (const char *)obj + k->offset;
@@ -285,7 +285,8 @@ int conf_parse_cli(const struct conf_cli *cli, const struct conf_key *keys,
 	conf_defaults(keys, obj);
 	/* First pass: the config file, so --set always wins over it. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			print_help(cli, keys);
 			return 1;
 		}
@@ -321,18 +322,21 @@ int conf_parse_cli(const struct conf_cli *cli, const struct conf_key *keys,
 			v = opt_value(argc, argv, &i, "--set");
 			if (!v || conf_set(keys, obj, v, err)) {
 				fprintf(stderr, "%s: bad setting: %s\n",
-					cli->prog, v ? err : "--set needs key=value");
+					cli->prog,
+					v ? err : "--set needs key=value");
 				return -1;
 			}
 		} else if (strncmp(argv[i], "--log-level", 11) == 0) {
 			v = opt_value(argc, argv, &i, "--log-level");
 			if (!v || conf_set_kv(keys, obj, "log_level", v, err)) {
 				fprintf(stderr, "%s: bad setting: %s\n",
-					cli->prog, v ? err : "--log-level needs a level");
+					cli->prog,
+					v ? err : "--log-level needs a level");
 				return -1;
 			}
 		} else {
-			fprintf(stderr, "%s: unknown option '%s' (see --help)\n",
+			fprintf(stderr,
+				"%s: unknown option '%s' (see --help)\n",
 				cli->prog, argv[i]);
 			return -1;
 		}

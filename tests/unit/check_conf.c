@@ -23,8 +23,8 @@ static const struct conf_key keys[] = {
 	  "address", 0, 0, NULL },
 	{ "port", CONF_INT, offsetof(struct tconf, port), "5060", "port", 0,
 	  65535, NULL },
-	{ "trusted", CONF_BOOL, offsetof(struct tconf, trusted), "no", "",
-	  0, 0, NULL },
+	{ "trusted", CONF_BOOL, offsetof(struct tconf, trusted), "no", "", 0, 0,
+	  NULL },
 	{ "log_level", CONF_LEVEL, offsetof(struct tconf, log_level), "info",
 	  "", 0, 0, NULL },
 	{ "mode", CONF_CHOICE, offsetof(struct tconf, mode), "introspect", "",
@@ -62,7 +62,8 @@ START_TEST(test_conf_set)
 	ck_assert_int_eq(conf_set(keys, &c, set_vec[_i].kv, err),
 			 set_vec[_i].rc);
 	if (set_vec[_i].err_has)
-		ck_assert_msg(strstr(err, set_vec[_i].err_has), "err '%s'", err);
+		ck_assert_msg(strstr(err, set_vec[_i].err_has), "err '%s'",
+			      err);
 	conf_free(keys, &c);
 }
 END_TEST
@@ -72,8 +73,9 @@ START_TEST(test_conf_file_and_cli_precedence)
 	char path[] = "/tmp/check_conf_XXXXXX";
 	int fd = mkstemp(path);
 	const char *text = "# comment\nport = 7000\n\nmode = local\n";
-	char *argv[] = { "prog", "--set", "port=8000", "--config", path,
-			 "--log-level=debug", "sub", NULL };
+	char *argv[] = { "prog",     "--set", "port=8000",
+			 "--config", path,    "--log-level=debug",
+			 "sub",	     NULL };
 	struct conf_cli cli = { "prog", "test", NULL };
 	struct tconf c = { 0 };
 	int argi = 0;

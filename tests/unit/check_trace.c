@@ -18,9 +18,10 @@ START_TEST(test_trace_line_is_json_with_raw_bytes)
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(5060) };
 	const char raw[] = "REGISTER sip:x SIP/2.0\r\n\"q\"\x01\r\n\r\n";
-	struct trace_event ev = { TRACE_RECV, "sip", "udp",
-				  (struct sockaddr *)&a, NULL,
-				  SV("REGISTER \"sip:x\""), raw, sizeof(raw) - 1 };
+	struct trace_event ev = { TRACE_RECV, "sip",
+				  "udp",      (struct sockaddr *)&a,
+				  NULL,	      SV("REGISTER \"sip:x\""),
+				  raw,	      sizeof(raw) - 1 };
 	json_error_t jerr;
 	json_t *j;
 	FILE *f;
@@ -38,7 +39,8 @@ START_TEST(test_trace_line_is_json_with_raw_bytes)
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
 	j = json_loads(line, 0, &jerr);
 	ck_assert_msg(j != NULL, "not JSON: %s", jerr.text);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "node")), "pcscf");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "node")),
+			 "pcscf");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "dir")), "recv");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "local")),
 			 "127.0.0.1:5060");
@@ -60,8 +62,12 @@ static const struct {
 	const char *in, *b64;
 } b64_vec[] = {
 	/* RFC 4648 §10 */
-	{ "", "" },	   { "f", "Zg==" },	  { "fo", "Zm8=" },
-	{ "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+	{ "", "" },
+	{ "f", "Zg==" },
+	{ "fo", "Zm8=" },
+	{ "foo", "Zm9v" },
+	{ "foob", "Zm9vYg==" },
+	{ "fooba", "Zm9vYmE=" },
 	{ "foobar", "Zm9vYmFy" },
 };
 
@@ -96,7 +102,8 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_trace_line_is_json_with_raw_bytes);
-	tcase_add_loop_test(tc, test_base64_rfc4648, 0, (int)ARRAY_SIZE(b64_vec));
+	tcase_add_loop_test(tc, test_base64_rfc4648, 0,
+			    (int)ARRAY_SIZE(b64_vec));
 	tcase_add_test(tc, test_trace_off_is_silent);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
