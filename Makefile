@@ -58,7 +58,7 @@ COMPONENT_TESTS :=
 PROGS      :=
 
 include $(wildcard lib/*/module.mk)
-include $(wildcard */prog.mk)
+include $(wildcard */*.mk)
 
 mod_objs = $(foreach m,$(1),$($(m)_SRCS:%.c=$(O)/%.o))
 
