@@ -1,0 +1,181 @@
+/*
+ * diam_dict.h - Diameter numbers: command codes, flags, AVP codes,
+ * Result-Codes, and the AVP dictionary (one table in avp_table.c giving
+ * each AVP's vendor, type, flags and name). Included by diam.h.
+ */
+#ifndef IMSTB_DIAM_DICT_H
+#define IMSTB_DIAM_DICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DIAM_VENDOR_3GPP 10415
+#define DIAM_APP_COMMON	 0	     /* base protocol messages */
+#define DIAM_APP_CX	 16777216    /* TS 29.229 §6.2 */
+#define DIAM_APP_RELAY	 0xffffffffu /* RFC 6733 §2.4 */
+
+/* Command flags, RFC 6733 §3 */
+#define DIAM_FLAG_R 0x80 /* request */
+#define DIAM_FLAG_P 0x40 /* proxiable */
+#define DIAM_FLAG_E 0x20 /* error (3xxx answers only) */
+#define DIAM_FLAG_T 0x10 /* potentially retransmitted */
+
+/* AVP flags, RFC 6733 §4.1 */
+#define DIAM_AVP_V 0x80 /* vendor id present */
+#define DIAM_AVP_M 0x40 /* mandatory */
+#define DIAM_AVP_P 0x20 /* reserved for end-to-end security */
+
+enum diam_cmd {
+	DIAM_CMD_CE = 257, /* Capabilities-Exchange, RFC 6733 §5.3 */
+	DIAM_CMD_DW = 280, /* Device-Watchdog, §5.5 */
+	DIAM_CMD_DP = 282, /* Disconnect-Peer, §5.4 */
+	DIAM_CMD_UA = 300, /* Cx User-Authorization, TS 29.229 §6.1.1 */
+	DIAM_CMD_SA = 301, /* Cx Server-Assignment, §6.1.3 */
+	DIAM_CMD_LI = 302, /* Cx Location-Info, §6.1.5 */
+	DIAM_CMD_MA = 303, /* Cx Multimedia-Auth, §6.1.7 */
+};
+
+/* AVP codes we know. The vendor of each is in the dictionary: 0 for the
+ * IETF ones (incl. the RFC 4740 Digest-* AVPs), 10415 for 600..667. */
+enum diam_avp_code {
+	DIAM_AVP_USER_NAME = 1,
+	DIAM_AVP_DIGEST_REALM = 104,
+	DIAM_AVP_DIGEST_QOP = 110,
+	DIAM_AVP_DIGEST_ALGORITHM = 111,
+	DIAM_AVP_DIGEST_HA1 = 121,
+	DIAM_AVP_HOST_IP_ADDRESS = 257,
+	DIAM_AVP_AUTH_APPLICATION_ID = 258,
+	DIAM_AVP_ACCT_APPLICATION_ID = 259,
+	DIAM_AVP_VENDOR_SPECIFIC_APPLICATION_ID = 260,
+	DIAM_AVP_SESSION_ID = 263,
+	DIAM_AVP_ORIGIN_HOST = 264,
+	DIAM_AVP_SUPPORTED_VENDOR_ID = 265,
+	DIAM_AVP_VENDOR_ID = 266,
+	DIAM_AVP_FIRMWARE_REVISION = 267,
+	DIAM_AVP_RESULT_CODE = 268,
+	DIAM_AVP_PRODUCT_NAME = 269,
+	DIAM_AVP_DISCONNECT_CAUSE = 273,
+	DIAM_AVP_AUTH_SESSION_STATE = 277,
+	DIAM_AVP_ORIGIN_STATE_ID = 278,
+	DIAM_AVP_FAILED_AVP = 279,
+	DIAM_AVP_ERROR_MESSAGE = 281,
+	DIAM_AVP_DESTINATION_REALM = 283,
+	DIAM_AVP_DESTINATION_HOST = 293,
+	DIAM_AVP_ERROR_REPORTING_HOST = 294,
+	DIAM_AVP_ORIGIN_REALM = 296,
+	DIAM_AVP_EXPERIMENTAL_RESULT = 297,
+	DIAM_AVP_EXPERIMENTAL_RESULT_CODE = 298,
+	DIAM_AVP_INBAND_SECURITY_ID = 299,
+	/* TS 29.229 Table 6.3.1, vendor 10415 */
+	DIAM_AVP_VISITED_NETWORK_IDENTIFIER = 600,
+	DIAM_AVP_PUBLIC_IDENTITY = 601,
+	DIAM_AVP_SERVER_NAME = 602,
+	DIAM_AVP_SERVER_CAPABILITIES = 603,
+	DIAM_AVP_MANDATORY_CAPABILITY = 604,
+	DIAM_AVP_OPTIONAL_CAPABILITY = 605,
+	DIAM_AVP_USER_DATA = 606,
+	DIAM_AVP_SIP_NUMBER_AUTH_ITEMS = 607,
+	DIAM_AVP_SIP_AUTHENTICATION_SCHEME = 608,
+	DIAM_AVP_SIP_AUTHENTICATE = 609,
+	DIAM_AVP_SIP_AUTHORIZATION = 610,
+	DIAM_AVP_SIP_AUTHENTICATION_CONTEXT = 611,
+	DIAM_AVP_SIP_AUTH_DATA_ITEM = 612,
+	DIAM_AVP_SIP_ITEM_NUMBER = 613,
+	DIAM_AVP_SERVER_ASSIGNMENT_TYPE = 614,
+	DIAM_AVP_DEREGISTRATION_REASON = 615,
+	DIAM_AVP_REASON_CODE = 616,
+	DIAM_AVP_REASON_INFO = 617,
+	DIAM_AVP_CHARGING_INFORMATION = 618,
+	DIAM_AVP_PRIMARY_EVENT_CHARGING_FUNCTION_NAME = 619,
+	DIAM_AVP_SECONDARY_EVENT_CHARGING_FUNCTION_NAME = 620,
+	DIAM_AVP_PRIMARY_CHARGING_COLLECTION_FUNCTION_NAME = 621,
+	DIAM_AVP_SECONDARY_CHARGING_COLLECTION_FUNCTION_NAME = 622,
+	DIAM_AVP_USER_AUTHORIZATION_TYPE = 623,
+	DIAM_AVP_USER_DATA_ALREADY_AVAILABLE = 624,
+	DIAM_AVP_CONFIDENTIALITY_KEY = 625,
+	DIAM_AVP_INTEGRITY_KEY = 626,
+	DIAM_AVP_SUPPORTED_FEATURES = 628,
+	DIAM_AVP_FEATURE_LIST_ID = 629,
+	DIAM_AVP_FEATURE_LIST = 630,
+	DIAM_AVP_SUPPORTED_APPLICATIONS = 631,
+	DIAM_AVP_ASSOCIATED_IDENTITIES = 632,
+	DIAM_AVP_ORIGINATING_REQUEST = 633,
+	DIAM_AVP_WILDCARDED_PUBLIC_IDENTITY = 634,
+	DIAM_AVP_SIP_DIGEST_AUTHENTICATE = 635,
+	DIAM_AVP_WILDCARDED_IMPU = 636,
+	DIAM_AVP_UAR_FLAGS = 637,
+	DIAM_AVP_LOOSE_ROUTE_INDICATION = 638,
+	DIAM_AVP_SAR_FLAGS = 655,
+	DIAM_AVP_ALLOWED_WAF_WWSF_IDENTITIES = 656,
+	DIAM_AVP_WEBRTC_AUTHENTICATION_FUNCTION_NAME = 657,
+	DIAM_AVP_WEBRTC_WEB_SERVER_FUNCTION_NAME = 658,
+	DIAM_AVP_ALTERNATE_DIGEST_ALGORITHM = 662,
+	DIAM_AVP_ALTERNATE_DIGEST_HA1 = 663,
+};
+
+/* Result-Code values, RFC 6733 §7.1 */
+enum diam_result {
+	DIAM_SUCCESS = 2001,
+	DIAM_LIMITED_SUCCESS = 2002,
+	DIAM_COMMAND_UNSUPPORTED = 3001,
+	DIAM_UNABLE_TO_DELIVER = 3002,
+	DIAM_REALM_NOT_SERVED = 3003,
+	DIAM_TOO_BUSY = 3004,
+	DIAM_LOOP_DETECTED = 3005,
+	DIAM_APPLICATION_UNSUPPORTED = 3007,
+	DIAM_INVALID_HDR_BITS = 3008,
+	DIAM_INVALID_AVP_BITS = 3009,
+	DIAM_UNKNOWN_PEER = 3010,
+	DIAM_AVP_UNSUPPORTED = 5001,
+	DIAM_UNKNOWN_SESSION_ID = 5002,
+	DIAM_AUTHORIZATION_REJECTED = 5003,
+	DIAM_INVALID_AVP_VALUE = 5004,
+	DIAM_MISSING_AVP = 5005,
+	DIAM_RESOURCES_EXCEEDED = 5006,
+	DIAM_CONTRADICTING_AVPS = 5007,
+	DIAM_AVP_NOT_ALLOWED = 5008,
+	DIAM_AVP_OCCURS_TOO_MANY_TIMES = 5009,
+	DIAM_NO_COMMON_APPLICATION = 5010,
+	DIAM_UNSUPPORTED_VERSION = 5011,
+	DIAM_UNABLE_TO_COMPLY = 5012,
+	DIAM_INVALID_AVP_LENGTH = 5014,
+	DIAM_INVALID_MESSAGE_LENGTH = 5015,
+};
+
+/* ---- dictionary ---------------------------------------------------------- */
+
+enum diam_avp_type {
+	DIAM_TYPE_OCTETS = 0,
+	DIAM_TYPE_UTF8,
+	DIAM_TYPE_IDENT, /* DiameterIdentity */
+	DIAM_TYPE_URI,	 /* DiameterURI */
+	DIAM_TYPE_U32,
+	DIAM_TYPE_I32,
+	DIAM_TYPE_U64,
+	DIAM_TYPE_ADDR, /* RFC 6733 §4.3.1 Address: 2-byte family + bytes */
+	DIAM_TYPE_ENUM, /* Integer32 on the wire */
+	DIAM_TYPE_TIME, /* NTP seconds, 4 bytes */
+	DIAM_TYPE_GROUPED,
+};
+
+struct diam_avp_def {
+	uint32_t code;
+	uint32_t vendor; /* 0 = IETF; nonzero means the V bit is set */
+	enum diam_avp_type type;
+	uint8_t flags; /* what we send: V|M as the spec says MUST */
+	uint8_t mnot;  /* flags that MUST NOT be set (DIAM_AVP_M or 0) */
+	const char *name;
+};
+
+/* NULL if (code, vendor) is not in the dictionary. */
+const struct diam_avp_def *diam_avp_def_find(uint32_t code, uint32_t vendor);
+/* The same, by code alone (codes are unique in our table). */
+const struct diam_avp_def *diam_avp_def_by_code(uint32_t code);
+/* Never NULL: "Unknown-AVP" when not in the dictionary. */
+const char *diam_avp_name(uint32_t code, uint32_t vendor);
+/* "CER", "MAA", ...; "Unknown-Request"/"Unknown-Answer" otherwise. */
+const char *diam_cmd_name(uint32_t cmd, bool request);
+/* "DIAMETER_SUCCESS", ...; "UNKNOWN" otherwise. */
+const char *diam_result_name(uint32_t code);
+
+#endif

@@ -1,0 +1,6 @@
+MODULES    += diam
+diam_SRCS  := lib/diam/avp_table.c lib/diam/codec.c lib/diam/base_msg.c \
+              lib/diam/cx.c lib/diam/peer.c lib/diam/peer_cx.c \
+              lib/diam/server.c
+diam_MODS  := base diam
+UNIT_TESTS += diam
