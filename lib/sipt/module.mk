@@ -1,0 +1,5 @@
+MODULES    += sipt
+sipt_SRCS  := lib/sipt/core.c lib/sipt/timer.c lib/sipt/transp.c \
+              lib/sipt/strans.c lib/sipt/ctrans.c lib/sipt/proxy.c
+sipt_MODS  := base sip sipt
+UNIT_TESTS += sipt
