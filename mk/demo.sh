@@ -47,7 +47,7 @@ echo "  hss-sim  Diameter Cx  127.0.0.1:3868"
 echo "  scscf-sim SIP UDP+TCP 127.0.0.1:6060"
 echo "  pcscf-sim SIP UDP+TCP 127.0.0.1:5060"
 
-printf 'SEQUENTIAL\nalice;alice-pass;ims.example.com\nbob;bob-pass;ims.example.com\n' >"$VAR/users.csv"
+printf 'SEQUENTIAL\nalice;alice-pass;ims.example.com;[authentication username=alice@ims.example.com password=alice-pass]\nbob;bob-pass;ims.example.com;[authentication username=bob@ims.example.com password=bob-pass]\n' >"$VAR/users.csv"
 echo
 echo "== SIPp registers and de-registers alice and bob (MD5 digest, via the P-CSCF)"
 if sipp 127.0.0.1:5060 -sf tests/sipp/reg_dereg.xml -inf "$VAR/users.csv" -m 2 \

@@ -13,10 +13,10 @@ N=100
 	fail "hss-sim bulk $N: $(tail -1 "$WORK/bulk.log")"
 
 { echo SEQUENTIAL
-  for i in $(seq $N); do printf 'user%05d;pass-%05d;ims.example.com\n' $i $i; done
+  for i in $(seq $N); do printf 'user%05d;pass-%05d;ims.example.com;[authentication username=user%05d@ims.example.com password=pass-%05d]\n' $i $i $i $i; done
 } >"$WORK/users.csv"
-printf 'SEQUENTIAL\nuser00001;wrong-password;ims.example.com\n' >"$WORK/wrong.csv"
-printf 'SEQUENTIAL\nnobody;whatever;ims.example.com\n' >"$WORK/unknown.csv"
+printf 'SEQUENTIAL\nuser00001;wrong-password;ims.example.com;[authentication username=user00001@ims.example.com password=wrong-password]\n' >"$WORK/wrong.csv"
+printf 'SEQUENTIAL\nnobody;whatever;ims.example.com;[authentication username=nobody@ims.example.com password=whatever]\n' >"$WORK/unknown.csv"
 
 start_core
 
