@@ -12,17 +12,17 @@
  * Building is text-based: the sip_print_* helpers append to a struct buf.
  *
  * Errors: 0, -EAGAIN (stream input incomplete), -EBADMSG (malformed; the
- * struct perr says where, why and which status to answer: 400, 413 or
- * 513), -ENOENT (lookup found nothing).
+ * struct perr says where, why and which status to answer: 400, 413, 416,
+ * 505 or 513), -ENOENT (lookup found nothing).
  */
 #ifndef IMSTB_SIP_H
 #define IMSTB_SIP_H
 
 #include "base/base.h"
 
-/* Hard limits. A message over SIP_MAX_MSG is refused with 513 (UDP) or
- * 413 on a stream; more headers than SIP_MAX_HEADERS, or a line longer than
- * SIP_MAX_LINE, with 400 naming the limit. */
+/* Hard limits. Over SIP_MAX_MSG: 513 (datagram, or header part alone) or
+ * 413 (stream, Content-Length too big); more headers than SIP_MAX_HEADERS,
+ * or a line longer than SIP_MAX_LINE, 400 naming the limit. */
 #define SIP_MAX_MSG 65535
 #define SIP_MAX_HEADERS 128
 #define SIP_MAX_LINE 8192
@@ -168,7 +168,7 @@ struct sip_msg {
  * part of the message. Returns 0 with *msg_len (counted from p + *skip),
  * -EAGAIN if more bytes are needed, -EBADMSG if the header part is
  * malformed, has no Content-Length (mandatory on streams, §20.14) or exceeds
- * the limits.
+ * the limits (as soon as bytes prove it). *skip is set on -EAGAIN too.
  */
 int sip_msg_frame(const char *p, size_t len, size_t *skip, size_t *msg_len,
 		  struct perr *e);
@@ -187,14 +187,14 @@ int sip_msg_parse(struct sip_msg *m, char *p, size_t len, bool stream,
 
 /* ---- lookups ------------------------------------------------------------ */
 
-/* First header with this id, or NULL. */
+/* First header with this id, or NULL (always for SIP_HDR_OTHER). */
 const struct sip_hdr *sip_hdr_find(const struct sip_msg *m,
 				   enum sip_hdr_id id);
-/* Next header with the same id after h (h from sip_hdr_find), or NULL. */
+/* Next header like h (same id; same name if SIP_HDR_OTHER), or NULL. */
 const struct sip_hdr *sip_hdr_next(const struct sip_msg *m,
 				   const struct sip_hdr *h);
 /* First header with this (full, case-insensitive) name; for SIP_HDR_OTHER
- * names too. NULL if absent. */
+ * names too, compact forms included ("Subject" finds "s:"). NULL if none. */
 const struct sip_hdr *sip_hdr_find_name(const struct sip_msg *m,
 					const char *name);
 /* Count of headers with this id. */
@@ -252,8 +252,8 @@ bool sip_msg_has_option(const struct sip_msg *m, enum sip_hdr_id id,
  * transport/user/ttl/method/maddr params). */
 bool sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b);
 
-/* Copy of a message into its own heap buffer, re-parsed: a transaction
- * keeps one of these. Free with sip_msg_free. */
+/* Copy of a message into its own heap buffer (one block), re-parsed: a
+ * transaction keeps one of these. Free with sip_msg_free. NULL if !m. */
 struct sip_msg *sip_msg_dup(const struct sip_msg *m);
 void sip_msg_free(struct sip_msg *m);
 
@@ -290,7 +290,9 @@ void sip_print_response(struct buf *b, const struct sip_msg *req, int status,
  * Quick 400/413/513 answer for a message that failed sip_msg_parse: builds
  * it from whatever of Via/From/To/Call-ID/CSeq could be found in the raw
  * bytes. Returns -EBADMSG if not even those could be found (then on UDP the
- * message is dropped, §18.1.2 spirit).
+ * message is dropped, §18.1.2 spirit), or for a response or an ACK. Status
+ * why->status (else 400), reason why->why; a To tag is derived from
+ * Call-ID and CSeq, so a retransmission gets the same answer.
  */
 int sip_print_error_for_raw(struct buf *b, const char *p, size_t len,
 			    const struct perr *why);

@@ -1,0 +1,5 @@
+MODULES    += sip
+sip_SRCS   := lib/sip/hdr_table.c lib/sip/hdr.c lib/sip/uri.c \
+              lib/sip/addr.c lib/sip/msg.c lib/sip/print.c
+sip_MODS   := base sip
+UNIT_TESTS += sip
