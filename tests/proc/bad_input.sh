@@ -49,10 +49,11 @@ for port in $PCSCF_PORT $SCSCF_PORT; do
 done
 
 # Diameter: a CER whose Origin-Host AVP claims 100 bytes in a 32-byte
-# message: DIAMETER_INVALID_AVP_LENGTH (5014 = 0x0000139e) comes back.
-cer=$(printf '\x01\x00\x00\x20\x80\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x01\x08\x40\x00\x00\x64abcd')
-ans=$(printf '%s' "$cer" | socat -t 2 - "TCP:127.0.0.1:$HSS_PORT" | od -An -tx1 | tr -d ' \n')
-echo "$ans" | grep -q "0000139e" || fail "malformed CER: expected Result-Code 5014, got '$ans'"
+# message: DIAMETER_INVALID_AVP_LENGTH (5014 = 0x00001396) comes back.
+# (printf straight into the pipe: a shell variable cannot hold NUL bytes)
+ans=$(printf '\x01\x00\x00\x20\x80\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x01\x08\x40\x00\x00\x64abcd' |
+	socat -t 2 - "TCP:127.0.0.1:$HSS_PORT" | od -An -tx1 | tr -d ' \n')
+echo "$ans" | grep -q "0000010c4000000c00001396" || fail "malformed CER: expected Result-Code 5014, got '$ans'"
 # Junk that is not Diameter at all: the connection is closed, nothing else.
 head -c 64 /dev/urandom | socat -t 1 - "TCP:127.0.0.1:$HSS_PORT" >/dev/null 2>&1 || true
 ok "Diameter: bad AVP length answered with 5014; junk closes the connection"
