@@ -1,0 +1,471 @@
+/*
+ * ua.c - one IMS UE's registration (TS 24.229 §5.1.1): REGISTER building,
+ * the Digest answer, 200 OK processing and the refresh timer.
+ */
+#include "client_int.h"
+
+#include "digest/digest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const op_names[] = { "none", "register", "refresh",
+					"deregister" };
+
+/* Algorithms we can answer (RFC 8760 §2.4: take the first one offered). */
+#define UA_ALGS (DIGEST_ALG_BIT(DIGEST_ALG_MD5) | \
+		 DIGEST_ALG_BIT(DIGEST_ALG_SHA256))
+#define UA_MAX_CHAL 8
+
+static void ua_free(struct client_ua *ua)
+{
+	free(ua->name);
+	free(ua->impu);
+	free(ua->impi);
+	free(ua->password);
+	free(ua->contact_uri);
+	free(ua->chal);
+	free(ua->route_set);
+	json_decref(ua->service_route);
+	json_decref(ua->assoc_uris);
+	free(ua);
+}
+
+static void ua_closed_cb(uv_handle_t *h)
+{
+	struct client_ua *ua = h->data;
+	struct client *c = ua->c;
+
+	ua_free(ua);
+	client__handle_closed(c);
+}
+
+static void uuid_print(struct rng *rng, char *out, size_t n)
+{
+	unsigned char u[16];
+
+	rng_fill(rng, u, sizeof(u));
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, n,
+		 "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+struct client_ua *client__ua_new(struct client *c,
+				 const struct client_reg_args *a, int *err)
+{
+	const struct client_conf *conf = c->conf;
+	int tr = a->transport < 0 ? conf->transport : a->transport;
+	enum sipt_proto proto = tr ? SIPT_TCP : SIPT_UDP;
+	bool v6 = strchr(conf->listen, ':') != NULL;
+	struct client_ua *ua;
+	struct sip_uri u;
+	struct buf b;
+	char hex[25];
+
+	*err = -EINVAL;
+	if (sip_uri_parse(&u, sv_from_cstr(a->impu), NULL) ||
+	    strpbrk(a->impu, "<>\"") || !a->impi[0])
+		return NULL;
+	ua = xcalloc(1, sizeof(*ua));
+	ua->c = c;
+	ua->name = xstrdup(a->name);
+	ua->impu = xstrdup(a->impu);
+	ua->impi = xstrdup(a->impi);
+	ua->password = xstrdup(a->password);
+	ua->expires_req = a->expires > 0 ? a->expires : conf->expires;
+	if (sipt_dest_set(&ua->dest, proto, conf->pcscf_host,
+			  (uint16_t)conf->pcscf_port)) {
+		ua_free(ua);
+		return NULL;
+	}
+	/* The Contact names this UE's own address (RFC 3261 §10.2.1) with
+	 * the user part of its IMPU (a tel URI's number works as a user). */
+	buf_init(&b);
+	buf_puts(&b, "sip:");
+	if (u.user.len)
+		buf_printf(&b, "%.*s@", SV_ARG(u.user));
+	buf_printf(&b, "%s%s%s:%u;transport=%s", v6 ? "[" : "", conf->listen,
+		   v6 ? "]" : "", sipt_port(c->sipt, proto),
+		   proto == SIPT_TCP ? "tcp" : "udp");
+	ua->contact_uri = buf_steal(&b, NULL);
+	rng_hex(c->rng, hex, 24);
+	snprintf(ua->call_id, sizeof(ua->call_id), "%s@%s", hex,
+		 conf->listen);
+	sipt_tag_new(c->sipt, ua->from_tag);
+	uuid_print(c->rng, ua->instance, sizeof(ua->instance));
+	ua->service_route = json_array();
+	ua->assoc_uris = json_array();
+	uv_timer_init(c->loop, &ua->timer);
+	ua->timer.data = ua;
+	c->nhandles++;
+	hmap_insert(&c->uas, &ua->node, sv_from_cstr(ua->name));
+	*err = 0;
+	return ua;
+}
+
+void client__ua_drop(struct client_ua *ua)
+{
+	struct client *c = ua->c;
+
+	if (ua->ct) {
+		sipt_ctrans_abandon(ua->ct);
+		ua->ct = NULL;
+	}
+	if (ua->op != UA_OP_NONE) {
+		ua->op = UA_OP_NONE;
+		c->busy--;
+	}
+	hmap_remove(&c->uas, &ua->node);
+	uv_close((uv_handle_t *)&ua->timer, ua_closed_cb);
+}
+
+/* ---- building the REGISTER -------------------------------------------- */
+
+/* Authorization: the answer to the kept challenge with the next nc (RFC
+ * 7616 §3.4: a reused nonce needs a higher nonce-count), or the IMS
+ * initial form when there is none yet (24.229 §5.1.1.2.2). */
+static int auth_print(struct client_ua *ua, struct buf *b)
+{
+	struct client *c = ua->c;
+	struct digest_chal ch;
+	int rc;
+
+	if (!ua->chal) {
+		digest_auth_print_initial(b, sv_from_cstr(ua->impi),
+					  sv_from_cstr(c->conf->home_domain));
+		return 0;
+	}
+	rc = digest_chal_parse(&ch, sv_from_cstr(ua->chal), NULL);
+	if (rc)
+		return rc;
+	return digest_auth_print(b, &ch,
+				 &(struct digest_answer){
+					 .username = sv_from_cstr(ua->impi),
+					 .password = sv_from_cstr(ua->password),
+					 .method = SV("REGISTER"),
+					 .uri = sv_from_cstr(c->ruri),
+					 .nc = ++ua->nc,
+				 },
+				 c->rng);
+}
+
+static void ua_fail(struct client_ua *ua, int status, struct sv reason);
+static void on_response(struct sipt *s, struct sipt_ctrans *ct,
+			const struct sip_msg *resp, int err, void *arg);
+
+/* Sends the next REGISTER of the current op (RFC 3261 §10.2: same
+ * Call-ID, CSeq + 1, a new branch). A failure ends the op. */
+static void ua_send(struct client_ua *ua)
+{
+	struct client *c = ua->c;
+	bool dereg = ua->op == UA_OP_DEREGISTER;
+	char branch[SIPT_BRANCH_MAX];
+	struct buf b, auth;
+	int rc;
+
+	buf_init(&b);
+	buf_init(&auth);
+	rc = auth_print(ua, &auth);
+	if (rc)
+		goto out;
+	sip_print_request_line(&b, "REGISTER", sv_from_cstr(c->ruri));
+	sipt_branch_new(c->sipt, branch);
+	sipt_via_print(c->sipt, &b, ua->dest.proto, branch);
+	sip_print_hdrf(&b, "Max-Forwards", "70");
+	sip_print_hdrf(&b, "From", "<%s>;tag=%s", ua->impu, ua->from_tag);
+	sip_print_hdrf(&b, "To", "<%s>", ua->impu);
+	sip_print_hdrf(&b, "Call-ID", "%s", ua->call_id);
+	sip_print_hdrf(&b, "CSeq", "%u REGISTER", ++ua->cseq);
+	sip_print_hdrf(&b, "Contact", "<%s>;expires=%ld;+sip.instance=\"<%s>\"",
+		       ua->contact_uri, dereg ? 0L : ua->expires_req,
+		       ua->instance);
+	if (dereg)
+		sip_print_hdrf(&b, "Expires", "0");
+	sip_print_hdr(&b, "Authorization", (struct sv){ auth.data, auth.len });
+	/* 24.229 §5.1.1.2.1 g): the UE says it supports Path (RFC 3327). */
+	sip_print_hdrf(&b, "Supported", "path");
+	if (c->conf->user_agent[0])
+		sip_print_hdrf(&b, "User-Agent", "%s", c->conf->user_agent);
+	sip_print_end(&b, NULL, NULL, 0);
+	rc = sipt_ctrans_send(c->sipt, &ua->dest, b.data, b.len, on_response,
+			      ua, &ua->ct);
+out:
+	buf_close(&b);
+	buf_close(&auth);
+	if (rc) {
+		log_warn("%s: cannot send REGISTER: %s", ua->name,
+			 strerror(-rc));
+		ua->ct = NULL;
+		ua_fail(ua, 0, sv_from_cstr(strerror(-rc)));
+	}
+}
+
+void client__ua_start(struct client_ua *ua, enum ua_op op)
+{
+	ua->op = op;
+	ua->answered = false;
+	ua->stale_used = false;
+	ua->min_exp_used = false;
+	ua->c->busy++;
+	if (op == UA_OP_REGISTER) {
+		/* A new registration starts from the initial form. */
+		free(ua->chal);
+		ua->chal = NULL;
+		ua->nc = 0;
+	}
+	log_debug("%s: %s", ua->name, op_names[op]);
+	ua_send(ua);
+}
+
+/* ---- outcomes ----------------------------------------------------------- */
+
+/* Ends the op: state first, then the event (whose callback may close the
+ * client), then the drain check. */
+static void ua_end(struct client_ua *ua, json_t *ev)
+{
+	struct client *c = ua->c;
+
+	ua->op = UA_OP_NONE;
+	ua->ct = NULL;
+	c->busy--;
+	client__emit(c, ev);
+	client__op_done(c);
+}
+
+static void refresh_cb(uv_timer_t *t);
+
+static void ua_fail(struct client_ua *ua, int status, struct sv reason)
+{
+	enum ua_op op = ua->op;
+
+	if (op != UA_OP_DEREGISTER) {
+		ua->registered = false;
+		uv_timer_stop(&ua->timer);
+	} else if (!uv_is_active((uv_handle_t *)&ua->timer)) {
+		/* Still registered: a refresh that fell due meanwhile. */
+		uv_timer_start(&ua->timer, refresh_cb, 0, 0);
+	}
+	log_info("%s: %s failed: %d %.*s", ua->name, op_names[op], status,
+		 SV_ARG(reason));
+	ua_end(ua, json_pack("{s:s,s:s,s:s,s:i,s:o}", "event", "failed",
+			     "ua", ua->name, "op", op_names[op], "status",
+			     status, "reason", client__jstr(reason)));
+}
+
+static void refresh_cb(uv_timer_t *t)
+{
+	struct client_ua *ua = t->data;
+	struct client *c = ua->c;
+
+	/* A busy UA reschedules when its op ends; a draining client
+	 * starts nothing new. */
+	if (c->closing || c->draining || ua->op != UA_OP_NONE ||
+	    !ua->registered)
+		return;
+	client__ua_start(ua, UA_OP_REFRESH);
+}
+
+/* 24.229 §5.1.1.4.1: refresh 600 s before expiry when the registration
+ * lasts more than 1200 s, else when half of it has passed. */
+static uint64_t refresh_delay_ms(long expires)
+{
+	if (expires > 1200)
+		return (uint64_t)(expires - 600) * 1000u;
+	return (uint64_t)expires * 500u;
+}
+
+/* Appends every element's URI of a list header to arr; joined (full
+ * values) into *joined when not NULL. */
+static void uri_list(const struct sip_msg *m, enum sip_hdr_id id, json_t *arr,
+		     char **joined)
+{
+	struct sip_list_iter it = { 0 };
+	struct sv el;
+	struct buf b;
+
+	buf_init(&b);
+	json_array_clear(arr);
+	while (sip_list_iter_next(m, id, &it, &el)) {
+		struct sip_addr a;
+
+		if (sip_addr_parse(&a, el, NULL) || a.star)
+			continue;
+		json_array_append_new(arr, client__jstr(a.uri_str));
+		buf_printf(&b, "%s%.*s", b.len ? ", " : "", SV_ARG(el));
+	}
+	if (joined) {
+		free(*joined);
+		*joined = b.len ? buf_steal(&b, NULL) : NULL;
+	}
+	buf_close(&b);
+}
+
+/* Our binding's expires in a 200 (RFC 3261 §10.2.4: the registrar lists
+ * every binding; ours is the one with our Contact URI or instance), else
+ * the Expires header, else what we asked. -ENOENT: our Contact is absent
+ * (de-registered). *count gets the number of bindings. */
+static int granted_expires(const struct client_ua *ua,
+			   const struct sip_msg *m, long *out, size_t *count)
+{
+	const struct sip_hdr *h = sip_hdr_find(m, SIP_HDR_EXPIRES);
+	struct sip_list_iter it = { 0 };
+	struct sip_uri mine;
+	struct sv el, v;
+	uint64_t n;
+	int rc = -ENOENT;
+
+	*count = 0;
+	*out = ua->expires_req;
+	if (h && sv_to_u64(sv_trim(h->value), INT32_MAX, &n) == 0)
+		*out = (long)n;
+	if (sip_uri_parse(&mine, sv_from_cstr(ua->contact_uri), NULL))
+		return -EINVAL;
+	while (sip_list_iter_next(m, SIP_HDR_CONTACT, &it, &el)) {
+		struct sip_addr a;
+		bool ours;
+
+		if (sip_addr_parse(&a, el, NULL) || a.star)
+			continue;
+		(*count)++;
+		ours = sip_uri_eq(&a.uri, &mine);
+		if (!ours &&
+		    sip_param_get(a.params, "+sip.instance", &v) == 0) {
+			v = sv_trim(v);
+			if (v.len > 2 && v.p[0] == '<') {
+				v.p++;
+				v.len -= 2;
+			}
+			ours = sv_eq_cstr(v, ua->instance);
+		}
+		if (!ours || rc == 0)
+			continue;
+		rc = 0;
+		if (sip_param_get(a.params, "expires", &v) == 0 &&
+		    sv_to_u64(v, INT32_MAX, &n) == 0)
+			*out = (long)n;
+	}
+	return rc;
+}
+
+static void ua_ok(struct client_ua *ua, const struct sip_msg *m)
+{
+	enum ua_op op = ua->op;
+	size_t count;
+	long exp;
+
+	granted_expires(ua, m, &exp, &count);
+	if (op == UA_OP_DEREGISTER) {
+		ua->registered = false;
+		uv_timer_stop(&ua->timer);
+		log_info("%s: de-registered", ua->name);
+		ua_end(ua, json_pack("{s:s,s:s,s:i,s:I}", "event",
+				     "deregistered", "ua", ua->name, "status",
+				     200, "contacts", (json_int_t)count));
+		return;
+	}
+	if (exp <= 0) {
+		ua_fail(ua, 200, SV("No binding granted"));
+		return;
+	}
+	ua->registered = true;
+	ua->expires = exp;
+	uri_list(m, SIP_HDR_SERVICE_ROUTE, ua->service_route, &ua->route_set);
+	uri_list(m, SIP_HDR_P_ASSOCIATED_URI, ua->assoc_uris, NULL);
+	uv_timer_start(&ua->timer, refresh_cb, refresh_delay_ms(exp), 0);
+	log_info("%s: %s for %ld s", ua->name,
+		 op == UA_OP_REFRESH ? "refreshed" : "registered", exp);
+	ua_end(ua, json_pack("{s:s,s:s,s:i,s:I,s:O,s:O,s:I}", "event",
+			     op == UA_OP_REFRESH ? "refreshed" : "registered",
+			     "ua", ua->name, "status", 200, "expires",
+			     (json_int_t)exp, "service_route",
+			     ua->service_route, "associated_uris",
+			     ua->assoc_uris, "contacts", (json_int_t)count));
+}
+
+/* RFC 3261 §22.2 / 24.229 §5.1.1.2.2: answer a 401. */
+static void ua_challenged(struct client_ua *ua, const struct sip_msg *m)
+{
+	struct sv vals[UA_MAX_CHAL];
+	struct digest_chal ch;
+	const struct sip_hdr *h;
+	size_t n = 0, idx = 0;
+
+	for (h = sip_hdr_find(m, SIP_HDR_WWW_AUTHENTICATE);
+	     h && n < UA_MAX_CHAL; h = sip_hdr_next(m, h))
+		vals[n++] = h->value;
+	if (digest_chal_select(&ch, &idx, vals, n, UA_ALGS)) {
+		ua_fail(ua, 401, SV("No supported challenge"));
+		return;
+	}
+	if (ua->answered) {
+		/* Challenged right after answering: the password is wrong,
+		 * unless the server only found our nonce stale (RFC 7616
+		 * §3.3), which is answered once. */
+		if (!ch.stale || ua->stale_used) {
+			ua_fail(ua, 401, SV("Wrong credentials"));
+			return;
+		}
+		ua->stale_used = true;
+	}
+	free(ua->chal);
+	ua->chal = sv_dup(vals[idx]);
+	ua->nc = 0;
+	ua->answered = true;
+	ua_send(ua);
+}
+
+/* RFC 3261 §10.2.8: 423 Interval Too Brief, retry once with Min-Expires. */
+static void ua_too_brief(struct client_ua *ua, const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_hdr_find(m, SIP_HDR_MIN_EXPIRES);
+	uint64_t n;
+
+	if (ua->min_exp_used || ua->op == UA_OP_DEREGISTER || !h ||
+	    sv_to_u64(sv_trim(h->value), INT32_MAX, &n) || n == 0) {
+		ua_fail(ua, m->status, m->reason);
+		return;
+	}
+	ua->min_exp_used = true;
+	ua->expires_req = (long)n;
+	ua_send(ua);
+}
+
+static void on_response(struct sipt *s, struct sipt_ctrans *ct,
+			const struct sip_msg *resp, int err, void *arg)
+{
+	struct client_ua *ua = arg;
+
+	UNUSED(s);
+	UNUSED(ct);
+	if (resp->status < 200)
+		return;
+	ua->ct = NULL;
+	if (err == -ETIMEDOUT) {
+		ua_fail(ua, 408, SV("Request Timeout"));
+		return;
+	}
+	if (err) {
+		ua_fail(ua, 0, sv_from_cstr(strerror(-err)));
+		return;
+	}
+	switch (resp->status) {
+	case 200:
+		ua_ok(ua, resp);
+		break;
+	case 401:
+		ua_challenged(ua, resp);
+		break;
+	case 423:
+		ua_too_brief(ua, resp);
+		break;
+	default:
+		ua_fail(ua, resp->status, resp->reason);
+		break;
+	}
+}
