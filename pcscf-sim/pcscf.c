@@ -2,10 +2,12 @@
 #include "pcscf.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/hmap.h"
+#include "digest/digest.h"
 #include "sipt/sipt.h"
 
 static const char *const transports[] = { "udp", "tcp", NULL };
@@ -122,6 +124,21 @@ static char *join_values(const struct sip_msg *m, enum sip_hdr_id id)
 	return b.len ? buf_steal(&b, NULL) : xstrdup("");
 }
 
+/* Same IP address (the port of a UDP UE may change between requests). */
+static bool same_host(const struct sockaddr_storage *a,
+		      const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			      &((const struct sockaddr_in *)b)->sin_addr,
+			      sizeof(struct in_addr)) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr,
+		      sizeof(struct in6_addr)) == 0;
+}
+
 static void reg_update(struct pcscf *p, const struct fwd_ctx *c,
 		       const struct sip_msg *ok)
 {
@@ -221,49 +238,32 @@ static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 	ctx_free(c);
 }
 
-/* Authorization value with the UE's own integrity-protected removed and
- * ours appended (TS 24.229 §5.2.2.1, §7.2A.2). */
-static void auth_rewrite(struct buf *b, struct sv value, const char *ip)
-{
-	struct sv scheme, rest = sv_split(sv_trim(value), ' ', &scheme), el;
-	bool first = true;
-
-	buf_putsv(b, scheme);
-	buf_puts(b, " ");
-	while (sip_list_next(&rest, &el)) {
-		if (sv_case_starts_with(el, "integrity-protected"))
-			continue;
-		buf_printf(b, "%s%.*s", first ? "" : ", ", SV_ARG(el));
-		first = false;
-	}
-	if (ip)
-		buf_printf(b, "%sintegrity-protected=\"%s\"", first ? "" : ", ",
-			   ip);
-}
-
 static const char *integrity_for(struct pcscf *p, const struct sip_msg *req,
 				 const struct sockaddr *src)
 {
 	const struct sip_hdr *h = sip_hdr_find(req, SIP_HDR_AUTHORIZATION);
+	struct digest_cred *cred;
+	const char *ip = NULL;
 	struct pcscf_reg *r;
-	const char *resp;
 
 	if (p->conf->integrity == PCSCF_IP_NONE)
 		return NULL;
 	if (p->conf->integrity == PCSCF_IP_FIXED)
 		return p->conf->integrity_value;
 	/* auto: SIP digest without TLS (24.229 §5.2.2.1): pending while the
-	 * UE answers a challenge, yes once its address is registered. */
+	 * UE answers a challenge, yes once its address is registered. The
+	 * initial (empty) form and other schemes get nothing. */
 	if (!h)
 		return NULL;
-	resp = strstr(h->value.p, "response=");
-	if (!resp || resp >= h->value.p + h->value.len ||
-	    strncmp(resp, "response=\"\"", 11) == 0)
-		return NULL;
-	r = reg_find(p, req->to.uri_str);
-	if (r && src && memcmp(&r->ue, src, sizeof(struct sockaddr_in)) == 0)
-		return "ip-assoc-yes";
-	return "ip-assoc-pending";
+	cred = xmalloc(sizeof(*cred)); /* big (unescape store): not on stack */
+	if (digest_cred_parse(cred, h->value, NULL) == 0 &&
+	    !digest_cred_is_initial(cred)) {
+		r = reg_find(p, req->to.uri_str);
+		ip = r && src && same_host(&r->ue, src) ? "ip-assoc-yes"
+							 : "ip-assoc-pending";
+	}
+	free(cred);
+	return ip;
 }
 
 static void forward_register(struct pcscf *p, struct sipt_strans *st,
@@ -300,13 +300,15 @@ static void forward_register(struct pcscf *p, struct sipt_strans *st,
 	edits[n++] =
 		(struct sipt_hdr_edit){ SIPT_HDR_REPLACE, "P-Charging-Vector",
 					sv_from_cstr(pcv) };
-	if (auth) {
-		auth_rewrite(&authv, auth->value, ip);
+	/* Only the edge may assert integrity-protected: whatever the UE put
+	 * there is dropped, ours (if any) is set (24.229 §5.2.2.1). */
+	if (auth && digest_param_replace(&authv, auth->value,
+					 "integrity-protected",
+					 ip ? sv_from_cstr(ip) : SV_NULL) == 0)
 		edits[n++] = (struct sipt_hdr_edit){
 			SIPT_HDR_REPLACE, "Authorization",
 			(struct sv){ authv.data, authv.len }
 		};
-	}
 	rc = sipt_proxy_fwd_print(p->sipt, req,
 				  &(struct sipt_fwd){ .proto = p->scscf.proto,
 						      .edits = edits,
