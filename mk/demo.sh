@@ -61,9 +61,22 @@ sleep 0.3
 
 echo
 echo "== What crossed the wire (from the trace, as each receiver saw it)"
-jq -r 'select(.dir == "recv") |
-	"\(.t|tostring|.[6:])  \(.peer) -> \(.node) [\(.proto)/\(.transport)]  \(.summary)"' "$TRACE" |
-	sed 's/^/  /'
+# Ports of the default plan name the ends (the S-CSCF's Diameter client
+# port is ephemeral); SIPp does not trace, so its side comes from the
+# P-CSCF's sends. Times in ms since the first message.
+jq -rs '
+	def name: {"5060":"pcscf","6060":"scscf","3868":"hss","5099":"sipp"}[
+		(split(":") | last)] // "scscf";
+	(map(.t) | min) as $t0 |
+	.[] | select(.dir == "recv" or (.peer | name) == "sipp") |
+	(if .dir == "recv" then [(.peer | name), .node]
+	 else [.node, (.peer | name)] end) as $ends |
+	"\(((.t - $t0) * 1000 | floor | tostring) + " ms")  " +
+	"\($ends[0]) -> \($ends[1])  " +
+	"\(if .proto == "sip" then "SIP" else "Cx " end)  " +
+	"\(.summary | sub(" SIP/2.0$"; "") | sub("^SIP/2.0 "; ""))"' "$TRACE" |
+	awk '{ printf "  %9s %-6s %s %-6s %s", $1 " " $2, $3, $4, $5, $6;
+	       for (i = 7; i <= NF; i++) printf " %s", $i; printf "\n" }'
 echo
 echo "== Result: $result"
 echo "   trace (JSON lines, one per message): $TRACE"
