@@ -260,7 +260,7 @@ static const char *integrity_for(struct pcscf *p, const struct sip_msg *req,
 	    !digest_cred_is_initial(cred)) {
 		r = reg_find(p, req->to.uri_str);
 		ip = r && src && same_host(&r->ue, src) ? "ip-assoc-yes"
-							 : "ip-assoc-pending";
+							: "ip-assoc-pending";
 	}
 	free(cred);
 	return ip;
@@ -296,15 +296,20 @@ static void forward_register(struct pcscf *p, struct sipt_strans *st,
 		edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REPLACE,
 						     "P-Visited-Network-ID",
 						     sv_from_cstr(vnid) };
+	} else {
+		/* RFC 7315 §4.3: a UA never inserts one; drop a forged one. */
+		edits[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REMOVE,
+						     "P-Visited-Network-ID",
+						     SV_NULL };
 	}
 	edits[n++] =
 		(struct sipt_hdr_edit){ SIPT_HDR_REPLACE, "P-Charging-Vector",
 					sv_from_cstr(pcv) };
 	/* Only the edge may assert integrity-protected: whatever the UE put
 	 * there is dropped, ours (if any) is set (24.229 §5.2.2.1). */
-	if (auth && digest_param_replace(&authv, auth->value,
-					 "integrity-protected",
-					 ip ? sv_from_cstr(ip) : SV_NULL) == 0)
+	if (auth &&
+	    digest_param_replace(&authv, auth->value, "integrity-protected",
+				 ip ? sv_from_cstr(ip) : SV_NULL) == 0)
 		edits[n++] = (struct sipt_hdr_edit){
 			SIPT_HDR_REPLACE, "Authorization",
 			(struct sv){ authv.data, authv.len }

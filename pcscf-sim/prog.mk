@@ -1,3 +1,7 @@
 PROGS            += pcscf-sim
 pcscf-sim_SRCS   := pcscf-sim/main.c pcscf-sim/pcscf.c
 pcscf-sim_MODS   := base conf trace app sip sipt digest
+
+COMPONENT_TESTS  += pcscf
+ctest_pcscf_SRCS := pcscf-sim/pcscf.c
+ctest_pcscf_MODS := base conf trace app sip sipt digest
