@@ -15,8 +15,9 @@ static const char *const integrity_modes[] = { "auto", "none", "fixed", NULL };
 static const char *const path_policies[] = { "add", "reject", NULL };
 
 /* clang-format off */
-#define K(name, type, field, def, help, lo, hi, ch) \
-	{ name, type, offsetof(struct pcscf_conf, field), def, help, lo, hi, ch }
+#define K(name, type, field, def, help, lo, hi, choices) \
+	{ name, type, offsetof(struct pcscf_conf, field), def, help, lo, hi, \
+	  choices }
 /* clang-format on */
 
 const struct conf_key pcscf_conf_keys[] = {

@@ -2,6 +2,7 @@
 # make style: the house rules a compiler does not check (STYLE.md rule 14).
 # Prints file:line: rule for each fault; exits 1 if there is any.
 set -u
+export LC_ALL=C # byte-wise awk; UTF-8 continuation bytes are skipped below
 cd "$(dirname "$0")/../.."
 files=$(git ls-files '*.c' '*.h' 2>/dev/null)
 bad=0
@@ -15,7 +16,8 @@ for f in $files; do
 		{ line = $0; w = 0
 		  for (i = 1; i <= length(line); i++) {
 			c = substr(line, i, 1)
-			if (c == "\t") w = int(w / 8) * 8 + 8; else w++
+			if (c == "\t") w = int(w / 8) * 8 + 8
+			else if (c !~ /[\200-\277]/) w++ # UTF-8: count characters
 		  }
 		  if (w > 80) print f ":" NR ": longer than 80 columns (" w ")" }
 	' "$f" | while read -r l; do echo "$l"; done > /tmp/style.$$

@@ -1,4 +1,4 @@
-/* check_diam_peer.c - unit tests for lib/diam: the peer and server on loopback. */
+/* check_diam_peer.c - lib/diam: the peer and server on loopback. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
