@@ -39,6 +39,9 @@ for t in tests/proc/*.sh; do
 	run_one "$(basename "$t" .sh)" bash "$t"
 done
 
+echo "== house style"
+run_one style bash tests/tools/style.sh
+
 echo
 [ $fail -eq 0 ] || printf 'failed: %s\n' "${failed[*]}"
 echo "$pass passed, $fail failed"
