@@ -27,15 +27,20 @@ SANFLAGS :=
 OPT      := -O2 -g
 endif
 
-PKGS     := libuv openssl sqlite3 jansson libxml-2.0
+PKGS     := libuv openssl sqlite3 jansson libxml-2.0 libjwt
 # Deferred (=) so `make deps` works before pkg-config knows the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Debian's libwslay-dev has no .pc file.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Werror
-CPPFLAGS += -D_GNU_SOURCE -Ilib -MD -MP
+# llhttp: Debian's node-llhttp ships its C sources; we compile them (never
+# copy them into the tree), with their own flags, not our -Werror set.
+LLHTTP_SRC := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I$(LLHTTP_INC) -MD -MP
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 
@@ -60,13 +65,17 @@ PROGS      :=
 include $(wildcard lib/*/module.mk)
 include $(wildcard */*.mk)
 
-mod_objs = $(foreach m,$(1),$($(m)_SRCS:%.c=$(O)/%.o))
+mod_objs = $(foreach m,$(1),$($(m)_SRCS:%.c=$(O)/%.o) $($(m)_OBJS))
 
 all: $(foreach p,$(PROGS),$(B)/$(p)) unit-tests
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) -I$(LLHTTP_INC) $(OPT) $(SANFLAGS) -c -o $@ $<
 
 define prog_rule
 $(B)/$(1): $$($(1)_SRCS:%.c=$(O)/%.o) $$(call mod_objs,$$($(1)_MODS))
