@@ -24,6 +24,7 @@ int main(int argc, char **argv)
 	struct rng rng;
 	struct app app;
 	uv_loop_t loop;
+	char err[CONF_ERR_LEN];
 	int argi, rc, status = 0;
 
 	rc = app_init(&cli, pcscf_conf_keys, &conf, &conf.common, argc, argv,
@@ -35,6 +36,11 @@ int main(int argc, char **argv)
 	if (argi < argc) {
 		fprintf(stderr, "pcscf-sim: unexpected argument '%s'\n",
 			argv[argi]);
+		status = 2;
+		goto out_trace;
+	}
+	if (pcscf_conf_check(&conf, err, sizeof(err))) {
+		fprintf(stderr, "pcscf-sim: bad setting: %s\n", err);
 		status = 2;
 		goto out_trace;
 	}

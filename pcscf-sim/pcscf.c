@@ -2,7 +2,9 @@
 #include "pcscf.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,6 +394,29 @@ static void on_trace(struct sipt *s, enum sipt_dir dir, const char *transport,
 	UNUSED(s);
 	app_trace_sip(p->trace, dir == SIPT_SEND, transport, local, peer, bytes,
 		      len);
+}
+
+static bool is_numeric_ip(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+int pcscf_conf_check(const struct pcscf_conf *c, char *err, size_t n)
+{
+	/* imstb has no DNS: every address in its config is numeric. */
+	if (!is_numeric_ip(c->listen)) {
+		snprintf(err, n, "listen: '%s' is not a numeric address",
+			 c->listen);
+		return -EINVAL;
+	}
+	if (!is_numeric_ip(c->scscf_host)) {
+		snprintf(err, n, "scscf_host: '%s' is not a numeric address",
+			 c->scscf_host);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int pcscf_new(struct pcscf **out, uv_loop_t *loop,

@@ -52,6 +52,10 @@ extern const struct conf_key pcscf_conf_keys[];
 
 struct pcscf;
 
+/* Checks what the key table cannot (numeric addresses). 0, or -EINVAL
+ * with a one-line reason naming the key in err. */
+int pcscf_conf_check(const struct pcscf_conf *c, char *err, size_t n);
+
 /* Binds the SIP listeners. trace and rng are borrowed. */
 int pcscf_new(struct pcscf **out, uv_loop_t *loop,
 	      const struct pcscf_conf *conf, struct trace *trace,
