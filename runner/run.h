@@ -36,6 +36,9 @@ struct rn_event {
 	char step[16];          /* figure step label it matched ("5",
 				   "8-9"), "" if none */
 	bool forbidden;         /* matched a `forbid` line: a failure */
+	bool retrans;           /* same bytes, ends and protocol as an
+				   earlier event: a retransmission, which
+				   the matcher ignores */
 };
 
 /* The verdict of one expected step of the scenario. */

@@ -1,0 +1,153 @@
+/*
+ * scn_act.c - the action lines of a scenario (what the runner does, in
+ * file order): client commands, waits, and stopping, resuming, killing
+ * and restarting a node. One table per family of words (STYLE rule 12).
+ */
+#include "scn_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct scn_action *new_action(struct scn_parser *p,
+				     enum scn_act_kind kind, const char *line)
+{
+	struct scn *s = p->s;
+	struct scn_action *a;
+	char *tr;
+	size_t n;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	tr = xstrdup(line);
+	n = strlen(tr);
+	while (n && (tr[n - 1] == ' ' || tr[n - 1] == '\t'))
+		tr[--n] = '\0';
+	GROW(s->acts, s->nacts);
+	a = &s->acts[s->nacts++];
+	*a = (struct scn_action){ .kind = kind, .line = p->line, .text = tr };
+	return a;
+}
+
+static const char *const client_verbs[] = { "register", "refresh",
+					    "deregister" };
+static const char *const client_events[] = { "registered", "refreshed",
+					     "deregistered", "failed" };
+
+static int need_client_user(struct scn_parser *p, const char *ua)
+{
+	if (!scn_has_node(p->s, "client"))
+		return scn__fail(p, "client actions need `nodes ... client`");
+	if (!scn_user_find(p->s, ua))
+		return scn__fail(p, "no user '%s': declare it with `user %s`",
+				 ua, ua);
+	return 0;
+}
+
+int scn__act_client(struct scn_parser *p, struct scn_toks *t, const char *line)
+{
+	struct scn_action *a;
+
+	if (t->n < 3 ||
+	    !scn__in_list(t->v[2], client_verbs, ARRAY_SIZE(client_verbs)))
+		return scn__fail(p, "usage: client USER register|refresh|"
+				    "deregister [key=value...]");
+	if (need_client_user(p, t->v[1]))
+		return -EINVAL;
+	for (int i = 3; i < t->n; i++) {
+		static const char *const keys[] = { "transport=", "expires=",
+						    "password=" };
+		bool ok = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			ok |= !strncmp(t->v[i], keys[k], strlen(keys[k]));
+		if (!ok || strcmp(t->v[2], "register"))
+			return scn__fail(p,
+					 "unknown client setting '%s' "
+					 "(register takes transport=udp|tcp, "
+					 "expires=N, password=PW)",
+					 t->v[i]);
+		if (!strncmp(t->v[i], "transport=", 10) &&
+		    strcmp(t->v[i] + 10, "udp") && strcmp(t->v[i] + 10, "tcp"))
+			return scn__fail(p, "transport must be udp or tcp");
+	}
+	a = new_action(p, SCN_ACT_CLIENT, line);
+	snprintf(a->node, SCN_NAME_LEN, "%s", t->v[1]);
+	snprintf(a->verb, sizeof(a->verb), "%s", t->v[2]);
+	a->nkv = (size_t)t->n - 3;
+	a->kv = xcalloc(a->nkv + 1, sizeof(char *));
+	for (size_t i = 0; i < a->nkv; i++)
+		a->kv[i] = xstrdup(t->v[i + 3]);
+	return 0;
+}
+
+int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
+{
+	struct scn_action *a;
+	long ms = 0;
+	int status = 0;
+
+	if (t->n == 2) {
+		if (scn__duration(t->v[1], &ms))
+			return scn__fail(p, "bad duration '%s' (500ms, 2s)",
+					 t->v[1]);
+		a = new_action(p, SCN_ACT_SLEEP, line);
+		a->ms = ms;
+		return 0;
+	}
+	if (t->n < 4 || strcmp(t->v[1], "client") ||
+	    !scn__in_list(t->v[3], client_events, ARRAY_SIZE(client_events)))
+		return scn__fail(p, "usage: wait DURATION | wait client USER "
+				    "registered|refreshed|deregistered|failed "
+				    "[status=N] [DURATION]");
+	if (need_client_user(p, t->v[2]))
+		return -EINVAL;
+	ms = 10000;
+	for (int i = 4; i < t->n; i++) {
+		uint64_t v;
+
+		if (!strncmp(t->v[i], "status=", 7)) {
+			if (sv_to_u64(sv_from_cstr(t->v[i] + 7), 699, &v) ||
+			    v < 100)
+				return scn__fail(p, "bad status '%s'",
+						 t->v[i] + 7);
+			status = (int)v;
+		} else if (scn__duration(t->v[i], &ms)) {
+			return scn__fail(p, "bad duration '%s' (500ms, 2s)",
+					 t->v[i]);
+		}
+	}
+	a = new_action(p, SCN_ACT_WAIT_CLIENT, line);
+	snprintf(a->node, SCN_NAME_LEN, "%s", t->v[2]);
+	snprintf(a->verb, sizeof(a->verb), "%s", t->v[3]);
+	a->ms = ms;
+	a->status = status;
+	return 0;
+}
+
+int scn__act_node(struct scn_parser *p, struct scn_toks *t, const char *line)
+{
+	static const struct {
+		const char *word;
+		enum scn_act_kind kind;
+	} kinds[] = {
+		{ "stop", SCN_ACT_STOP },	{ "resume", SCN_ACT_RESUME },
+		{ "kill", SCN_ACT_KILL },	{ "start", SCN_ACT_START },
+		{ "restart", SCN_ACT_RESTART },
+	};
+	struct scn_action *a;
+
+	if (t->n != 2)
+		return scn__fail(p, "usage: %s NODE", t->v[0]);
+	if (scn__node_check(p, t->v[1], false) ||
+	    scn__node_declared(p, t->v[1]))
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strcmp(kinds[i].word, t->v[0]))
+			continue;
+		a = new_action(p, kinds[i].kind, line);
+		snprintf(a->node, SCN_NAME_LEN, "%s", t->v[1]);
+	}
+	return 0;
+}
