@@ -51,15 +51,7 @@ const struct conf_key pcscf_conf_keys[] = {
 	  "UE without Supported: path: add (Path + Require: path anyway) or "
 	  "reject (421)",
 	  0, 0, path_policies),
-	K("t1_ms", CONF_INT, t1_ms, "500", "SIP timer T1", 1, 60000, NULL),
-	K("t2_ms", CONF_INT, t2_ms, "4000", "SIP timer T2", 1, 600000, NULL),
-	K("t4_ms", CONF_INT, t4_ms, "5000", "SIP timer T4", 1, 600000, NULL),
-	K("tcp_idle_ms", CONF_INT, tcp_idle_ms, "120000",
-	  "idle TCP connections are closed after this", 100, 86400000, NULL),
-	K("max_conns", CONF_INT, max_conns, "1024", "open TCP connections", 1,
-	  1000000, NULL),
-	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions", 1,
-	  10000000, NULL),
+	APP_SIP_KEYS(struct pcscf_conf),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -442,12 +434,7 @@ int pcscf_new(struct pcscf **out, uv_loop_t *loop,
 	}
 	sc.udp_addr = sc.tcp_addr = conf->listen;
 	sc.udp_port = sc.tcp_port = (uint16_t)conf->port;
-	sc.timers = (struct sipt_timers){ (unsigned)conf->t1_ms,
-					  (unsigned)conf->t2_ms,
-					  (unsigned)conf->t4_ms,
-					  (unsigned)conf->tcp_idle_ms };
-	sc.limits.max_conns = (unsigned)conf->max_conns;
-	sc.limits.max_trans = (unsigned)conf->max_trans;
+	app_sipt_conf(&conf->sip, &sc);
 	sc.rng = rng;
 	sc.request_cb = on_request;
 	sc.trace_cb = on_trace;

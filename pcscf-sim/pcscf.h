@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "app/app.h"
+#include "app/app_sip.h"
 
 enum pcscf_integrity {
 	PCSCF_IP_AUTO = 0, /* ip-assoc-pending on a response, ip-assoc-yes
@@ -44,8 +45,7 @@ struct pcscf_conf {
 	int integrity;       /* enum pcscf_integrity */
 	char *integrity_value;
 	int path_policy;     /* enum pcscf_path_policy */
-	long t1_ms, t2_ms, t4_ms, tcp_idle_ms;
-	long max_conns, max_trans;
+	struct app_sip sip;
 };
 
 extern const struct conf_key pcscf_conf_keys[];

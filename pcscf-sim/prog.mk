@@ -1,7 +1,7 @@
 PROGS            += pcscf-sim
 pcscf-sim_SRCS   := pcscf-sim/main.c pcscf-sim/pcscf.c
-pcscf-sim_MODS   := base conf trace app sip sipt digest
+pcscf-sim_MODS   := base conf trace app sip sipt appsip digest
 
 COMPONENT_TESTS  += pcscf
 ctest_pcscf_SRCS := pcscf-sim/pcscf.c
-ctest_pcscf_MODS := base conf trace app sip sipt digest
+ctest_pcscf_MODS := base conf trace app sip sipt appsip digest

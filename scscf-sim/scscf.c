@@ -65,15 +65,7 @@ const struct conf_key scscf_conf_keys[] = {
 	K("trust_auth_done", CONF_BOOL, trust_auth_done, "false",
 	  "a REGISTER with integrity-protected=\"auth-done\" skips MAR and "
 	  "the challenge (trusted edge, TS 24.229 5.4.1.2.2)", 0, 0),
-	K("t1_ms", CONF_INT, t1_ms, "500", "SIP timer T1", 1, 60000),
-	K("t2_ms", CONF_INT, t2_ms, "4000", "SIP timer T2", 1, 600000),
-	K("t4_ms", CONF_INT, t4_ms, "5000", "SIP timer T4", 1, 600000),
-	K("tcp_idle_ms", CONF_INT, tcp_idle_ms, "120000",
-	  "idle TCP connections are closed after this", 100, 86400000),
-	K("max_conns", CONF_INT, max_conns, "1024", "open TCP connections",
-	  1, 1000000),
-	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions",
-	  1, 10000000),
+	APP_SIP_KEYS(struct scscf_conf),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -398,12 +390,7 @@ static int sipt_start(struct scscf *s)
 
 	sc.udp_addr = sc.tcp_addr = c->listen;
 	sc.udp_port = sc.tcp_port = (uint16_t)c->port;
-	sc.timers = (struct sipt_timers){ (unsigned)c->t1_ms,
-					  (unsigned)c->t2_ms,
-					  (unsigned)c->t4_ms,
-					  (unsigned)c->tcp_idle_ms };
-	sc.limits.max_conns = (unsigned)c->max_conns;
-	sc.limits.max_trans = (unsigned)c->max_trans;
+	app_sipt_conf(&c->sip, &sc);
 	sc.rng = s->rng;
 	sc.request_cb = on_request;
 	sc.trace_cb = on_sip_trace;

@@ -36,6 +36,7 @@
 #include <uv.h>
 
 #include "app/app.h"
+#include "app/app_sip.h"
 
 struct scscf_conf {
 	struct app_common common;
@@ -55,8 +56,7 @@ struct scscf_conf {
 	long min_expires, max_expires, default_expires;
 	long expiry_check_ms;
 	bool trust_auth_done;
-	long t1_ms, t2_ms, t4_ms, tcp_idle_ms;
-	long max_conns, max_trans;
+	struct app_sip sip;
 };
 
 extern const struct conf_key scscf_conf_keys[];

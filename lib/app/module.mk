@@ -5,3 +5,7 @@ app_MODS  := base conf trace app
 MODULES      += appdiam
 appdiam_SRCS := lib/app/app_diam.c
 appdiam_MODS := base trace appdiam
+
+MODULES      += appsip
+appsip_SRCS  := lib/app/app_sip.c
+appsip_MODS  := base sip sipt appsip

@@ -1,0 +1,41 @@
+/*
+ * app_sip.h - the SIP stack settings every SIP process shares (timers and
+ * limits of lib/sipt), declared once: embed struct app_sip as a member
+ * named `sip`, list APP_SIP_KEYS(T) in the key table, and let
+ * app_sipt_conf fill the sipt_conf. Module `appsip` (needs sip, sipt).
+ */
+#ifndef IMSTB_APP_SIP_H
+#define IMSTB_APP_SIP_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "sipt/sipt.h"
+
+struct app_sip {
+	long t1_ms, t2_ms, t4_ms; /* RFC 3261 §17.1.1.1 */
+	long tcp_idle_ms;
+	long max_conns, max_trans;
+};
+
+/* clang-format off */
+#define APP_SIP_KEYS(T) \
+	{ "t1_ms", CONF_INT, offsetof(T, sip.t1_ms), "500", \
+	  "SIP timer T1 (RTT estimate), ms", 1, 60000, NULL }, \
+	{ "t2_ms", CONF_INT, offsetof(T, sip.t2_ms), "4000", \
+	  "SIP timer T2 (max retransmit interval), ms", 1, 600000, NULL }, \
+	{ "t4_ms", CONF_INT, offsetof(T, sip.t4_ms), "5000", \
+	  "SIP timer T4 (max time in the network), ms", 1, 600000, NULL }, \
+	{ "tcp_idle_ms", CONF_INT, offsetof(T, sip.tcp_idle_ms), "120000", \
+	  "idle TCP connections are closed after this, ms", 100, 86400000, \
+	  NULL }, \
+	{ "max_conns", CONF_INT, offsetof(T, sip.max_conns), "1024", \
+	  "open SIP TCP connections (more are refused)", 1, 1000000, NULL }, \
+	{ "max_trans", CONF_INT, offsetof(T, sip.max_trans), "16384", \
+	  "live SIP transactions (more get 503)", 1, 10000000, NULL }
+/* clang-format on */
+
+/* Copies the timers and limits into sc (the rest of sc is the caller's). */
+void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc);
+
+#endif
