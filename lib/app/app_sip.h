@@ -31,7 +31,7 @@ struct app_sip {
 	  NULL }, \
 	{ "max_conns", CONF_INT, offsetof(T, sip.max_conns), "1024", \
 	  "open SIP TCP connections (more are refused)", 1, 1000000, NULL }, \
-	{ "max_trans", CONF_INT, offsetof(T, sip.max_trans), "16384", \
+	{ "max_trans", CONF_INT, offsetof(T, sip.max_trans), "262144", \
 	  "live SIP transactions (more get 503)", 1, 10000000, NULL }
 /* clang-format on */
 

@@ -498,6 +498,7 @@ static void finish(struct sipt *s)
 
 	hmap_close(&s->strans);
 	hmap_close(&s->ctrans);
+	free(s->tmr_heap);
 	free(s->udp_rx);
 	free(s->via_host);
 	free(s);
@@ -537,8 +538,8 @@ void sipt_close(struct sipt *s, sipt_close_cb *cb, void *arg)
 	}
 	sipt__conns_close(s);
 	/* Every owner stopped its timers; disarm any straggler anyway. */
-	while (s->tmr_head)
-		sipt__tmr_stop(s, s->tmr_head);
+	while (s->tmr_n)
+		sipt__tmr_stop(s, s->tmr_heap[0]);
 	uv_timer_stop(&s->timer);
 	uv_close((uv_handle_t *)&s->timer, timer_closed_cb);
 	sipt__listeners_close(s);

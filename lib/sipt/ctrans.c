@@ -87,6 +87,15 @@ static void ct_deliver(struct sipt_ctrans *ct, const struct sip_msg *m,
 	obj_ref(ct); /* the callback may abandon ct or close the stack */
 	if (ct->cb)
 		ct->cb(ct->s, ct, m, err, ct->arg);
+	if (final) {
+		/* Nothing is sent or synthesized any more: only the key has to
+		 * outlive Timer K (a load test keeps thousands in Completed). */
+		free(ct->raw);
+		free(ct->pbuf);
+		free(ct->req);
+		ct->raw = ct->pbuf = NULL;
+		ct->req = NULL;
+	}
 	if (final && ct->linked) {
 		/* Timer K keeps absorbing response retransmissions on UDP. */
 		if (!err && !ct->flow->stream)

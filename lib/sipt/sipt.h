@@ -209,7 +209,8 @@ int sipt_strans_reply(struct sipt_strans *st, const char *p, size_t len);
  * reason NULL = default phrase; to_tag NULL = none added. */
 int sipt_strans_reply_status(struct sipt_strans *st, int status,
 			     const char *reason, const char *to_tag);
-/* The stamped request (valid while st is). */
+/* The stamped request: valid until the final response is sent (a
+ * Completed transaction keeps only what retransmissions need), then NULL. */
 const struct sip_msg *sipt_strans_req(const struct sipt_strans *st);
 /* The flow the request came on (borrowed; may be closed). */
 struct sipt_flow *sipt_strans_flow(const struct sipt_strans *st);

@@ -11,12 +11,15 @@
 /* ---- timers (timer.c) ----------------------------------------------------
  * All protocol timers (E, F, K, J, TCP idle) hang off one uv_timer_t per
  * stack, so transactions and connections own no uv handle of their own and
- * can be freed synchronously. A sorted list is plenty at testbed scale. */
+ * can be freed synchronously. They sit in a binary min-heap: a load test
+ * keeps tens of thousands armed (Timer J holds every UDP server
+ * transaction for 64*T1), so start and stop must be O(log n). */
 typedef void sipt__tmr_cb(void *arg);
 
 struct sipt__tmr {
-	struct sipt__tmr *prev, *next;
+	size_t idx;   /* position in the heap while armed */
 	uint64_t due; /* uv_now() ms */
+	uint64_t seq; /* start order: equal deadlines fire first-come */
 	sipt__tmr_cb *cb;
 	void *arg;
 	bool armed;
@@ -37,7 +40,9 @@ struct sipt {
 	struct rng own_rng;    /* used when conf.rng is NULL */
 
 	uv_timer_t timer;
-	struct sipt__tmr *tmr_head;
+	struct sipt__tmr **tmr_heap; /* owned array of borrowed timers */
+	size_t tmr_n, tmr_cap;
+	uint64_t tmr_seq;
 
 	bool udp_on;
 	uv_udp_t udp;

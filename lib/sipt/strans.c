@@ -24,7 +24,10 @@ struct sipt_strans {
 	char *key;              /* owned; the hmap key */
 	size_t keylen;
 	char *raw;              /* owned: the stamped request bytes */
-	struct sip_msg *req;    /* owned; views into raw */
+	struct sip_msg *req;    /* owned; views into raw; both freed once
+				   Completed (Timer J keeps many of these) */
+	uint16_t via_port;      /* top Via sent-by port, rport: what */
+	bool via_rport;         /* §18.2.2 needs after req is gone */
 	struct sipt_flow *flow; /* owned reference */
 	struct sockaddr_storage src; /* source of the request */
 	struct buf last;        /* owned: last response sent */
@@ -168,6 +171,8 @@ static struct sipt_strans *strans_new(struct sipt *s, struct sipt_flow *f,
 			 e.why ? e.why : "?");
 		return obj_unref(st);
 	}
+	st->via_port = st->req->via.port;
+	st->via_rport = st->req->via.has_rport;
 	return st;
 }
 
@@ -193,7 +198,6 @@ static void timer_j_cb(void *arg)
 /* §18.2.2: where a response goes. */
 static int strans_send(struct sipt_strans *st, const char *p, size_t len)
 {
-	const struct sip_via *v = &st->req->via;
 	struct sipt_flow *f = st->flow;
 	struct sipt_dest d = { 0 };
 	uint16_t port;
@@ -204,8 +208,8 @@ static int strans_send(struct sipt_strans *st, const char *p, size_t len)
 		return -ENOTCONN; /* a WS client cannot be called back */
 	/* The connection is gone: a new one to received (the source IP) and
 	 * the sent-by port. UDP: received and rport, RFC 3581 §4. */
-	port = v->port ? v->port : 5060;
-	if (!f->stream && v->has_rport)
+	port = st->via_port ? st->via_port : 5060;
+	if (!f->stream && st->via_rport)
 		port = sipt__addr_port((const struct sockaddr *)&st->src);
 	d.proto = f->stream ? SIPT_TCP : SIPT_UDP;
 	d.addr = st->src;
@@ -299,6 +303,11 @@ int sipt_strans_reply(struct sipt_strans *st, const char *p, size_t len)
 		return err;
 	}
 	st->state = ST_COMPLETED;
+	/* Only the key and the last response are needed from now on. */
+	free(st->req);
+	free(st->raw);
+	st->req = NULL;
+	st->raw = NULL;
 	/* Timer J absorbs request retransmissions on UDP only; a transport
 	 * error ends the transaction at once (§17.2.4). */
 	if (st->linked && !st->flow->stream && !err)
@@ -315,6 +324,8 @@ int sipt_strans_reply_status(struct sipt_strans *st, int status,
 	struct buf b;
 	int err;
 
+	if (!st->req)
+		return -EPROTO; /* already answered */
 	buf_init(&b);
 	sip_print_response(&b, st->req, status, reason, to_tag);
 	err = sipt_strans_reply(st, b.data, b.len);
@@ -336,7 +347,8 @@ void sipt_print_response_start(struct buf *b, const struct sipt_strans *st,
 			       int status, const char *reason,
 			       const char *to_tag)
 {
-	sip_print_response_start(b, st->req, status, reason, to_tag);
+	if (st->req) /* NULL once answered: nothing to answer any more */
+		sip_print_response_start(b, st->req, status, reason, to_tag);
 }
 
 void sipt__strans_drop_all(struct sipt *s)
