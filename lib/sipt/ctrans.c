@@ -88,8 +88,8 @@ static void ct_deliver(struct sipt_ctrans *ct, const struct sip_msg *m,
 	if (ct->cb)
 		ct->cb(ct->s, ct, m, err, ct->arg);
 	if (final) {
-		/* Nothing is sent or synthesized any more: only the key has to
-		 * outlive Timer K (a load test keeps thousands in Completed). */
+		/* Nothing is sent or synthesized any more: only the key
+		 * outlives Timer K (a load test keeps thousands Completed). */
 		free(ct->raw);
 		free(ct->pbuf);
 		free(ct->req);
