@@ -51,6 +51,11 @@ const struct conf_key pcscf_conf_keys[] = {
 	  "UE without Supported: path: add (Path + Require: path anyway) or "
 	  "reject (421)",
 	  0, 0, path_policies),
+	K("trusted_edges", CONF_STR, trusted_edges, "127.0.0.1:5070",
+	  "trusted edges (the WSF: ip or ip:port, comma list): their "
+	  "integrity-protected=\"auth-done\" is passed on; from anyone "
+	  "else it is removed",
+	  0, 0, NULL),
 	APP_SIP_KEYS(struct pcscf_conf),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
@@ -233,6 +238,16 @@ static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 	ctx_free(c);
 }
 
+static bool auth_says_done(struct sv value)
+{
+	struct digest_cred *cred = xmalloc(sizeof(*cred));
+	bool done = digest_cred_parse(cred, value, NULL) == 0 &&
+		    sv_eq_cstr(cred->integrity_protected, "auth-done");
+
+	free(cred);
+	return done;
+}
+
 static const char *integrity_for(struct pcscf *p, const struct sip_msg *req,
 				 const struct sockaddr *src)
 {
@@ -243,6 +258,11 @@ static const char *integrity_for(struct pcscf *p, const struct sip_msg *req,
 
 	if (p->conf->integrity == PCSCF_IP_NONE)
 		return NULL;
+	/* A trusted edge (the WSF, TS 24.229 §5.4.1.2.2 TNA) that says it
+	 * authenticated the user keeps its word; nobody else may say so. */
+	if (h && app_addr_in_list(p->conf->trusted_edges, src) &&
+	    auth_says_done(h->value))
+		return "auth-done";
 	if (p->conf->integrity == PCSCF_IP_FIXED)
 		return p->conf->integrity_value;
 	/* auto: SIP digest without TLS (24.229 §5.2.2.1): pending while the
@@ -397,6 +417,8 @@ static bool is_numeric_ip(const char *s)
 
 int pcscf_conf_check(const struct pcscf_conf *c, char *err, size_t n)
 {
+	char list_err[128];
+
 	/* imstb has no DNS: every address in its config is numeric. */
 	if (!is_numeric_ip(c->listen)) {
 		snprintf(err, n, "listen: '%s' is not a numeric address",
@@ -406,6 +428,10 @@ int pcscf_conf_check(const struct pcscf_conf *c, char *err, size_t n)
 	if (!is_numeric_ip(c->scscf_host)) {
 		snprintf(err, n, "scscf_host: '%s' is not a numeric address",
 			 c->scscf_host);
+		return -EINVAL;
+	}
+	if (app_addr_list_check(c->trusted_edges, list_err, sizeof(list_err))) {
+		snprintf(err, n, "trusted_edges: %s", list_err);
 		return -EINVAL;
 	}
 	return 0;

@@ -45,6 +45,7 @@ struct pcscf_conf {
 	int integrity;       /* enum pcscf_integrity */
 	char *integrity_value;
 	int path_policy;     /* enum pcscf_path_policy */
+	char *trusted_edges; /* whose integrity-protected is kept (the WSF) */
 	struct app_sip sip;
 };
 

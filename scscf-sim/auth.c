@@ -2,6 +2,7 @@
  * TS 33.203 Annex N, RFC 7616, RFC 8760) and the HA1s of MAR/MAA
  * (TS 29.228 §6.3, TS 29.229 §6.1.7, §6.3.36). */
 #include "scscf_int.h"
+#include "app/app_sip.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -84,8 +85,7 @@ static void av_put(struct scscf_av *av, struct sv alg_name, struct sv ha1)
 
 /* Keeps the HA1s of a successful MAA for reg_await_auth_s. -ENOENT if it
  * has no usable SIP Digest item. */
-static int av_store(struct scscf *s, const char *impi,
-		    const struct diam_cx *cx)
+static int av_store(struct scscf *s, const char *impi, const struct diam_cx *cx)
 {
 	struct scscf_av *av = scscf__av_find(s, sv_from_cstr(impi));
 
@@ -147,14 +147,14 @@ static void challenge_send(struct scscf *s, struct sipt_strans *st,
 	nonce_bound(s, &bound, sv_from_cstr(impi));
 	digest_nonce_make(nonce, &s->nkey, s->rng, (uint64_t)scscf__now(),
 			  (struct sv){ bound.data, bound.len });
-	digest_chal_print_list(&hdrs, "WWW-Authenticate",
-			       &(struct digest_offer){
-				       .realm = sv_from_cstr(
-					       s->conf->home_domain),
-				       .nonce = sv_from_cstr(nonce),
-				       .stale = stale,
-			       },
-			       algs, n);
+	digest_chal_print_list(
+		&hdrs, "WWW-Authenticate",
+		&(struct digest_offer){
+			.realm = sv_from_cstr(s->conf->home_domain),
+			.nonce = sv_from_cstr(nonce),
+			.stale = stale,
+		},
+		algs, n);
 	scscf__reply(s, st, 401, NULL, hdrs.data);
 out:
 	buf_close(&bound);
@@ -301,11 +301,22 @@ void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 		goto out;
 	}
 	/* TS 24.229 §5.4.1.2.2: a trusted edge that authenticated the UE
-	 * itself says so with "auth-done"; honoured only when configured. */
-	if (s->conf->trust_auth_done &&
-	    sv_eq_cstr(c.integrity_protected, "auth-done")) {
-		scscf__reg_authorized(s, st, req, impi.data, impu);
-		goto out;
+	 * itself says so with "auth-done"; honoured only when configured and
+	 * only on the trusted path (from a trusted peer); from anywhere else
+	 * the REGISTER is challenged like any other. */
+	if (sv_eq_cstr(c.integrity_protected, "auth-done")) {
+		const struct sipt_flow *f = sipt_strans_flow(st);
+		const struct sockaddr *src =
+			f ? (const struct sockaddr *)&f->peer : NULL;
+
+		if (s->conf->trust_auth_done &&
+		    app_addr_in_list(s->conf->trusted_peers, src)) {
+			scscf__reg_authorized(s, st, req, impi.data, impu);
+			goto out;
+		}
+		log_warn("auth-done for %.*s from an untrusted path: "
+			 "challenged",
+			 SV_ARG(c.username));
 	}
 	nonce_bound(s, &bound, c.username);
 	/* The IMS initial form, another realm, a nonce we did not make or an

@@ -10,9 +10,11 @@
 
 #include "ims/ims.h"
 
-#define K(name, type, field, def, help, lo, hi) \
-	{ name, type, offsetof(struct scscf_conf, field), def, help, lo, hi, \
-	  NULL }
+#define K(name, type, field, def, help, lo, hi)                                \
+	{                                                                      \
+		name, type, offsetof(struct scscf_conf, field), def, help, lo, \
+			hi, NULL                                               \
+	}
 
 const struct conf_key scscf_conf_keys[] = {
 	APP_COMMON_KEYS(struct scscf_conf, "scscf"),
@@ -21,13 +23,14 @@ const struct conf_key scscf_conf_keys[] = {
 	K("port", CONF_INT, port, "6060", "SIP port (UDP and TCP; 0: any)", 0,
 	  65535),
 	K("home_domain", CONF_STR, home_domain, "ims.example.com",
-	  "the domain served: Request-URI sip:<home_domain>, Digest realm",
-	  0, 0),
+	  "the domain served: Request-URI sip:<home_domain>, Digest realm", 0,
+	  0),
 	K("server_name", CONF_STR, server_name,
 	  "sip:scscf.ims.example.com:6060", "Server-Name sent on Cx", 0, 0),
 	K("service_route", CONF_STR, service_route, "",
 	  "Service-Route URI in the 200 OK (empty: sip:orig@<listen>:<port>"
-	  ";lr)", 0, 0),
+	  ";lr)",
+	  0, 0),
 	K("hss_host", CONF_STR, hss_host, "127.0.0.1",
 	  "the HSS (numeric address)", 0, 0),
 	K("hss_port", CONF_INT, hss_port, "3868", "its Diameter port", 1,
@@ -49,11 +52,10 @@ const struct conf_key scscf_conf_keys[] = {
 	  "separated: MD5, SHA-256 (one WWW-Authenticate each, RFC 8760)",
 	  0, 0),
 	K("nonce_lifetime_s", CONF_INT, nonce_lifetime_s, "300",
-	  "a nonce is fresh this long (reusable with a higher nc)", 1,
-	  86400),
+	  "a nonce is fresh this long (reusable with a higher nc)", 1, 86400),
 	K("reg_await_auth_s", CONF_INT, reg_await_auth_s, "240",
-	  "HA1s from an MAA are kept this long (TS 24.229 reg-await-auth)",
-	  1, 86400),
+	  "HA1s from an MAA are kept this long (TS 24.229 reg-await-auth)", 1,
+	  86400),
 	K("min_expires", CONF_INT, min_expires, "60",
 	  "shorter expires (but 0) get 423 with Min-Expires", 1, 86400),
 	K("max_expires", CONF_INT, max_expires, "600000",
@@ -64,7 +66,13 @@ const struct conf_key scscf_conf_keys[] = {
 	  "how often bindings are checked for expiry", 10, 3600000),
 	K("trust_auth_done", CONF_BOOL, trust_auth_done, "false",
 	  "a REGISTER with integrity-protected=\"auth-done\" skips MAR and "
-	  "the challenge (trusted edge, TS 24.229 5.4.1.2.2)", 0, 0),
+	  "the challenge (trusted edge, TS 24.229 5.4.1.2.2)",
+	  0, 0),
+	K("trusted_peers", CONF_STR, trusted_peers, "127.0.0.1:5060",
+	  "the trusted path: a REGISTER with integrity-protected=\"auth-done\" "
+	  "is honoured only from these (ip or ip:port, comma list; the "
+	  "P-CSCF)",
+	  0, 0),
 	APP_SIP_KEYS(struct scscf_conf),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
@@ -106,6 +114,7 @@ static bool is_numeric_ip(const char *s)
 int scscf_conf_check(const struct scscf_conf *c, char *err, size_t n)
 {
 	enum digest_alg algs[SCSCF_MAX_ALGS];
+	char list_err[128];
 	size_t nalgs;
 
 	if (!is_numeric_ip(c->listen))
@@ -115,19 +124,24 @@ int scscf_conf_check(const struct scscf_conf *c, char *err, size_t n)
 		snprintf(err, n, "hss_host: '%s' is not a numeric address",
 			 c->hss_host);
 	else if (!c->home_domain[0] || !c->server_name[0] ||
-		 !c->origin_host[0] || !c->origin_realm[0] ||
-		 !c->hss_realm[0])
-		snprintf(err, n, "home_domain, server_name, origin_host, "
-				 "origin_realm and hss_realm must be set");
+		 !c->origin_host[0] || !c->origin_realm[0] || !c->hss_realm[0])
+		snprintf(err, n,
+			 "home_domain, server_name, origin_host, "
+			 "origin_realm and hss_realm must be set");
 	else if (algs_parse(c->digest_algorithms, algs, &nalgs))
-		snprintf(err, n, "digest_algorithms: '%s': want a comma list "
-				 "of MD5, SHA-256 (at most %d)",
+		snprintf(err, n,
+			 "digest_algorithms: '%s': want a comma list "
+			 "of MD5, SHA-256 (at most %d)",
 			 c->digest_algorithms, SCSCF_MAX_ALGS);
 	else if (c->min_expires > c->max_expires ||
 		 c->default_expires < c->min_expires ||
 		 c->default_expires > c->max_expires)
-		snprintf(err, n, "want min_expires <= default_expires <= "
-				 "max_expires");
+		snprintf(err, n,
+			 "want min_expires <= default_expires <= "
+			 "max_expires");
+	else if (app_addr_list_check(c->trusted_peers, list_err,
+				     sizeof(list_err)))
+		snprintf(err, n, "trusted_peers: %s", list_err);
 	else
 		return 0;
 	return -EINVAL;
@@ -174,8 +188,7 @@ void scscf__pend_free(struct scscf_pend *p)
 	free(p);
 }
 
-int scscf__cx_status(int status, const struct diam_cx *cx,
-		     const char **reason)
+int scscf__cx_status(int status, const struct diam_cx *cx, const char **reason)
 {
 	if (status == -ETIMEDOUT) {
 		*reason = "HSS timeout";
@@ -367,8 +380,8 @@ static void on_sip_trace(struct sipt *sp, enum sipt_dir dir,
 	struct scscf *s = arg;
 
 	UNUSED(sp);
-	app_trace_sip(s->trace, dir == SIPT_SEND, transport, local, peer,
-		      bytes, len);
+	app_trace_sip(s->trace, dir == SIPT_SEND, transport, local, peer, bytes,
+		      len);
 }
 
 /* The arg is the trace sink, not s: the peer may still trace its DPR/DPA

@@ -56,6 +56,7 @@ struct scscf_conf {
 	long min_expires, max_expires, default_expires;
 	long expiry_check_ms;
 	bool trust_auth_done;
+	char *trusted_peers; /* where auth-done may come from */
 	struct app_sip sip;
 };
 

@@ -124,6 +124,24 @@ void app_trace_sip(struct trace *t, bool sent, const char *transport,
 		      });
 }
 
+void app_trace_http(struct trace *t, bool sent, const char *transport,
+		    const struct sockaddr *local, const struct sockaddr *peer,
+		    struct sv start_line, const void *raw, size_t len)
+{
+	if (!trace_on(t))
+		return;
+	trace_emit(t, &(struct trace_event){
+			      .dir = sent ? TRACE_SEND : TRACE_RECV,
+			      .proto = "http",
+			      .transport = transport,
+			      .local = local,
+			      .peer = peer,
+			      .summary = start_line,
+			      .raw = raw,
+			      .len = len,
+		      });
+}
+
 int app_mkdir_parent(const char *path)
 {
 	char *dir = xstrdup(path);

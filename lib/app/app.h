@@ -54,6 +54,14 @@ void app_trace_sip(struct trace *t, bool sent, const char *transport,
 		   const struct sockaddr *local, const struct sockaddr *peer,
 		   const char *bytes, size_t len);
 
+/* Trace event for an HTTP request or response (proto "http"; transport
+ * "tcp" or "tls", as stream_transport() says; summary = start_line; raw =
+ * the plaintext bytes, also over TLS). The WebSocket upgrade and its 101
+ * go here too. */
+void app_trace_http(struct trace *t, bool sent, const char *transport,
+		    const struct sockaddr *local, const struct sockaddr *peer,
+		    struct sv start_line, const void *raw, size_t len);
+
 typedef void(app_stop_cb)(void *arg);
 
 struct app {

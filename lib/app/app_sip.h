@@ -35,6 +35,17 @@ struct app_sip {
 	  "live SIP transactions (more get 503)", 1, 10000000, NULL }
 /* clang-format on */
 
+/*
+ * Is sa in a comma-separated list of "ip" (any port) or "ip:port" /
+ * "[v6]:port" entries? The trusted-path checks (TS 24.229 §5.4.1.2.2:
+ * auth-done only from a trusted edge) use it. An empty list matches
+ * nothing; "*" matches everything.
+ */
+bool app_addr_in_list(const char *list, const struct sockaddr *sa);
+/* 0 if every entry of the list parses, else -EINVAL with the bad entry in
+ * err (for a config check at start). */
+int app_addr_list_check(const char *list, char *err, size_t n);
+
 /* Copies the timers and limits into sc (the rest of sc is the caller's). */
 void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc);
 

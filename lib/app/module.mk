@@ -9,3 +9,4 @@ appdiam_MODS := base trace appdiam
 MODULES      += appsip
 appsip_SRCS  := lib/app/app_sip.c
 appsip_MODS  := base sip sipt appsip
+UNIT_TESTS   += appsip

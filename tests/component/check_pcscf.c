@@ -423,7 +423,8 @@ static void check_auth(const struct sip_msg *m, const char *sent,
 #define IP_NONE "integrity_protected=none"
 
 /* TS 24.229 §5.2.2.1: the UE's integrity-protected is always dropped; the
- * P-CSCF asserts its own per configuration. */
+ * P-CSCF asserts its own per configuration. Only a trusted edge (the WSF,
+ * TNA) keeps its "auth-done". */
 static const struct {
 	const char *conf[3];
 	const char *auth; /* sent by the UE; NULL: no Authorization */
@@ -444,6 +445,8 @@ static const struct {
 	{ { IP_NONE }, INITIAL FORGED, NULL },
 	{ { IP_NONE }, ANSWERED, NULL },
 	{ { IP_NONE }, ANSWERED FORGED, NULL },
+	{ { "trusted_edges=127.0.0.1" }, INITIAL FORGED, "auth-done" },
+	{ { "trusted_edges=127.0.0.2,127.0.0.1:1" }, INITIAL FORGED, NULL },
 };
 
 START_TEST(test_auth)

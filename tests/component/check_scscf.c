@@ -133,8 +133,6 @@ static const struct mock_req *mock_last(const struct mock *mk, uint32_t cmd)
 	return NULL;
 }
 
-/* ---- environment --------------------------------------------------------- */
-
 struct env {
 	uv_loop_t loop;
 	struct mock mock;
@@ -278,8 +276,6 @@ static void spin(struct env *e, unsigned ms)
 		usleep(1000);
 	}
 }
-
-/* ---- the UE -------------------------------------------------------------- */
 
 struct reg_req {
 	const char *user;    /* To/From user part */
@@ -642,19 +638,30 @@ START_TEST(test_sha256)
 }
 END_TEST
 
-/* trust_auth_done: true skips MAR and the challenge; false challenges. */
+/* auth-done skips MAR and the challenge only when trust_auth_done is on
+ * AND it comes from a trusted peer; otherwise it is challenged. */
+#define ON "trust_auth_done=true"
+static const struct {
+	const char *conf[3];
+	bool skip;
+} auth_done_vec[] = {
+	{ { NULL }, false }, { { ON, "trusted_peers=127.0.0.1", NULL }, true },
+	{ { ON, "trusted_peers=127.0.0.2,[::1]:5060", NULL }, false },
+	{ { "trust_auth_done=false", "trusted_peers=*", NULL }, false },
+};
+
 START_TEST(test_auth_done)
 {
-	static const char *const on[] = { "trust_auth_done=true", NULL };
-	struct env *e = env_new(_i ? on : NULL, true);
+	bool skip = auth_done_vec[_i].skip;
+	struct env *e = env_new(auth_done_vec[_i].conf, true);
 
 	ue_do(e, &(struct reg_req){ .user = "alice", .cseq = 1,
 				    .contact = CONTACT1,
 				    .auth = AUTH_DONE(ALICE) },
-	      _i ? 200 : 401);
-	ck_assert_uint_eq(mock_count(&e->mock, DIAM_CMD_MA), _i ? 0 : 1);
-	ck_assert_uint_eq(mock_count(&e->mock, DIAM_CMD_SA), _i ? 1 : 0);
-	if (_i)
+	      skip ? 200 : 401);
+	ck_assert_uint_eq(mock_count(&e->mock, DIAM_CMD_MA), skip ? 0 : 1);
+	ck_assert_uint_eq(mock_count(&e->mock, DIAM_CMD_SA), skip ? 1 : 0);
+	if (skip)
 		ck_assert_uint_eq(mock_last(&e->mock, DIAM_CMD_SA)->sat,
 				  DIAM_CX_SAT_REGISTRATION);
 	env_free(e);
@@ -665,8 +672,7 @@ END_TEST
  * P-Associated-URI (it cannot be the default IMPU). */
 START_TEST(test_wildcard_not_first)
 {
-	static const char *const on[] = { "trust_auth_done=true", NULL };
-	struct env *e = env_new(on, true);
+	struct env *e = env_new(auth_done_vec[1].conf, true); /* trusted */
 	const struct sip_msg *m;
 
 	m = ue_do(e, &(struct reg_req){ .user = "bob", .cseq = 1,
@@ -778,7 +784,7 @@ int main(void)
 	tcase_add_test(tc, test_unknown_user);
 	tcase_add_loop_test(tc, test_pre_auth, 0, (int)ARRAY_SIZE(pre_vec));
 	tcase_add_test(tc, test_sha256);
-	tcase_add_loop_test(tc, test_auth_done, 0, 2);
+	tcase_add_loop_test(tc, test_auth_done, 0, ARRAY_SIZE(auth_done_vec));
 	tcase_add_test(tc, test_wildcard_not_first);
 	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_stale);
