@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const transports[] = { "udp", "tcp", NULL };
+static const char *const transports[] = { "udp", "tcp", "ws", "wss", NULL };
 
 /* clang-format off */
 #define K(name, type, field, def, help, lo, hi, ch) \
@@ -21,7 +21,8 @@ const struct conf_key client_conf_keys[] = {
 	K("pcscf_port", CONF_INT, pcscf_port, "5060", "its SIP port", 1,
 	  65535, NULL),
 	K("transport", CONF_CHOICE, transport, "udp",
-	  "udp or tcp towards the P-CSCF (register transport= overrides it)",
+	  "udp or tcp towards the P-CSCF, or ws or wss (SIP over WebSocket, "
+	  "RFC 7118) towards the WSF (register via= overrides it)",
 	  0, 0, transports),
 	K("listen", CONF_STR, listen, "127.0.0.1",
 	  "our address for SIP over UDP and TCP (Via, Contact)", 0, 0, NULL),
@@ -46,6 +47,26 @@ const struct conf_key client_conf_keys[] = {
 	  1000000, NULL),
 	K("max_trans", CONF_INT, max_trans, "16384", "live SIP transactions", 1,
 	  10000000, NULL),
+	K("wsf_url", CONF_STR, wsf_url, "wss://127.0.0.1:7443",
+	  "the WSF's WebSocket (register via=ws|wss without url=)", 0, 0,
+	  NULL),
+	K("wws_url", CONF_STR, wws_url, "https://127.0.0.1:8443",
+	  "the WWS: base of `web` URLs starting with '/', and the Origin of "
+	  "the WebSocket (RFC 6454) without origin=",
+	  0, 0, NULL),
+	K("ca_file", CONF_STR, ca_file, "",
+	  "CA certificates (PEM) to verify the WWS and WSF with (empty: no "
+	  "verification, for the testbed's self-signed certificates)",
+	  0, 0, NULL),
+	K("keylog_file", CONF_STR, keylog_file, "",
+	  "append TLS session keys here (SSLKEYLOGFILE format, for "
+	  "Wireshark); empty: off",
+	  0, 0, NULL),
+	K("http_timeout_ms", CONF_INT, http_timeout_ms, "10000",
+	  "bound of one HTTP exchange with the WWS", 100, 600000, NULL),
+	K("ws_ping_ms", CONF_INT, ws_ping_ms, "0",
+	  "WebSocket ping interval towards the WSF (0: none)", 0, 86400000,
+	  NULL),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -95,6 +116,7 @@ void client__handle_closed(struct client *c)
 	if (--c->nhandles || !c->closing)
 		return;
 	hmap_close(&c->uas);
+	tls_ctx_free(c->tls);
 	free(c);
 }
 
@@ -146,6 +168,7 @@ int client_new(struct client **out, uv_loop_t *loop,
 	c->event_cb = cb;
 	c->event_arg = arg;
 	hmap_init(&c->uas);
+	hmap_init(&c->webs);
 	snprintf(c->ruri, sizeof(c->ruri), "sip:%s", conf->home_domain);
 	rc = sipt_dest_set(&d, SIPT_UDP, conf->pcscf_host,
 			   (uint16_t)conf->pcscf_port);
@@ -177,6 +200,7 @@ int client_new(struct client **out, uv_loop_t *loop,
 	return 0;
 fail:
 	hmap_close(&c->uas);
+	hmap_close(&c->webs);
 	free(c);
 	return rc;
 }
@@ -192,6 +216,7 @@ void client_close(struct client *c)
 	/* Abandon the transactions before the stack drops them. */
 	while ((n = hmap_iter_next(&c->uas, &it)))
 		client__ua_drop(hmap_entry(n, struct client_ua, node));
+	client__web_close(c);
 	sipt_close(c->sipt, sipt_closed_cb, c);
 }
 
@@ -231,7 +256,8 @@ int client_register(struct client *c, const struct client_reg_args *a)
 	if (c->closing || c->draining)
 		return -ECANCELED;
 	if (!printable(a->name) || !printable(a->impu) ||
-	    !printable(a->impi) || !a->password || a->transport > 1)
+	    !printable(a->impi) || !a->password ||
+	    a->transport > CLIENT_TR_WSS)
 		return -EINVAL;
 	old = ua_find(c, a->name);
 	if (old && (old->op != UA_OP_NONE || old->registered))
@@ -296,7 +322,7 @@ size_t client_busy_count(const struct client *c)
 
 /* ---- commands ------------------------------------------------------------ */
 
-#define CMD_MAX_ARGS 8
+#define CMD_MAX_ARGS 12
 
 PRINTF_LIKE(4, 5)
 static int cmd_error(struct client *c, const char *ua, int rc,
@@ -347,37 +373,83 @@ static int opt_value(const char *arg, const char *key, const char **val)
 	return 0;
 }
 
+/* register's key=value options (one table, STYLE rule 12). */
+static int reg_opt(struct client *c, struct client_reg_args *a,
+		   const char *arg)
+{
+	static const char *const trs[] = { "udp", "tcp", "ws", "wss" };
+	const char *v;
+	uint64_t n;
+
+	if (opt_value(arg, "expires", &v) == 0) {
+		if (sv_to_u64(sv_from_cstr(v), INT32_MAX, &n) || !n)
+			return cmd_error(c, a->name, -EINVAL,
+					 "expires: not a number in "
+					 "1..2147483647: '%s'", v);
+		a->expires = (long)n;
+	} else if (opt_value(arg, "transport", &v) == 0 ||
+		   opt_value(arg, "via", &v) == 0) {
+		a->transport = -1;
+		for (size_t i = 0; i < ARRAY_SIZE(trs); i++)
+			if (!strcmp(v, trs[i]))
+				a->transport = (int)i;
+		if (a->transport < 0)
+			return cmd_error(c, a->name, -EINVAL,
+					 "transport (via): udp, tcp, ws or "
+					 "wss, not '%s'", v);
+	} else if (opt_value(arg, "url", &v) == 0) {
+		a->url = v;
+	} else if (opt_value(arg, "origin", &v) == 0) {
+		a->origin = v;
+	} else if (opt_value(arg, "credential", &v) == 0) {
+		if (strcmp(v, "terminate") && strcmp(v, "none"))
+			return cmd_error(c, a->name, -EINVAL,
+					 "credential: terminate or none, not "
+					 "'%s'", v);
+		a->terminate = !strcmp(v, "terminate");
+	} else if (opt_value(arg, "auth", &v) == 0) {
+		if (strcmp(v, "digest") && strcmp(v, "bearer"))
+			return cmd_error(c, a->name, -EINVAL,
+					 "auth: digest or bearer, not '%s'",
+					 v);
+		a->bearer = !strcmp(v, "bearer");
+	} else if (opt_value(arg, "token", &v) == 0) {
+		a->token = v;
+	} else {
+		return cmd_error(c, a->name, -EINVAL,
+				 "unknown option '%s' (expires=N, "
+				 "via=udp|tcp|ws|wss, url=, origin=, "
+				 "credential=terminate, auth=digest|bearer, "
+				 "token=)", arg);
+	}
+	return 0;
+}
+
 static int cmd_register(struct client *c, char **argv, int argc)
 {
 	struct client_reg_args a = { argv[0], argv[1], argv[2], argv[3], 0,
-				     -1 };
-	const char *v;
-	uint64_t n;
+				     -1, NULL, NULL, false, false, NULL };
 	int rc;
 
 	for (int i = 4; i < argc; i++) {
-		if (opt_value(argv[i], "expires", &v) == 0) {
-			if (sv_to_u64(sv_from_cstr(v), INT32_MAX, &n) || !n)
-				return cmd_error(c, a.name, -EINVAL,
-						 "expires: not a number in "
-						 "1..2147483647: '%s'", v);
-			a.expires = (long)n;
-		} else if (opt_value(argv[i], "transport", &v) == 0) {
-			if (!strcmp(v, "udp"))
-				a.transport = 0;
-			else if (!strcmp(v, "tcp"))
-				a.transport = 1;
-			else
-				return cmd_error(c, a.name, -EINVAL,
-						 "transport: udp or tcp, not "
-						 "'%s'", v);
-		} else {
-			return cmd_error(c, a.name, -EINVAL,
-					 "unknown option '%s' (expires=N, "
-					 "transport=udp|tcp)", argv[i]);
-		}
+		rc = reg_opt(c, &a, argv[i]);
+		if (rc)
+			return rc;
 	}
+	if (a.token)
+		a.bearer = true;
 	rc = client_register(c, &a);
+	if (rc == -EINVAL && (a.url || a.origin || a.terminate || a.bearer ||
+			      a.transport >= CLIENT_TR_WS))
+		return cmd_error(c, a.name, rc,
+				 "bad WebRTC options: url= must be ws:// "
+				 "(via=ws) or wss:// (via=wss) with a numeric "
+				 "host; credential=terminate needs via=wss; "
+				 "url=, origin=, auth= need via=ws|wss");
+	if (rc == -ENOENT && a.bearer)
+		return cmd_error(c, a.name, rc,
+				 "auth=bearer: no token (token=, or `web %s "
+				 "login` first)", a.name);
 	return rc ? op_error(c, a.name, rc) : 0;
 }
 
@@ -397,6 +469,35 @@ static int cmd_deregister(struct client *c, char **argv, int argc)
 	return rc ? op_error(c, argv[0], rc) : 0;
 }
 
+/* web NAME get URL | web NAME login URL ID PASSWORD */
+static int cmd_web(struct client *c, char **argv, int argc)
+{
+	bool get = !strcmp(argv[1], "get");
+	int rc;
+
+	if (!(get && argc == 3) && !(!strcmp(argv[1], "login") && argc == 5))
+		return cmd_error(c, NULL, -EINVAL,
+				 "usage: web NAME get URL | web NAME login "
+				 "URL ID PASSWORD");
+	rc = get ? client_web_get(c, argv[0], argv[2])
+		 : client_web_login(c, argv[0], argv[2], argv[3], argv[4]);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -EBUSY:
+		return cmd_error(c, argv[0], rc, "%s: a web request is in "
+				 "flight", argv[0]);
+	case -ECANCELED:
+		return cmd_error(c, argv[0], rc, "shutting down");
+	default:
+		return cmd_error(c, argv[0], rc,
+				 "bad NAME, ID or URL '%s' (http:// or "
+				 "https:// with a numeric host, or a path "
+				 "after wws_url)",
+				 argv[2]);
+	}
+}
+
 static int cmd_quit(struct client *c, char **argv, int argc)
 {
 	UNUSED(c);
@@ -411,10 +512,14 @@ static const struct {
 	int (*run)(struct client *c, char **argv, int argc);
 	const char *usage;
 } cmds[] = {
-	{ "register", 4, 6, cmd_register,
-	  "register NAME IMPU IMPI PASSWORD [expires=N] [transport=udp|tcp]" },
+	{ "register", 4, 11, cmd_register,
+	  "register NAME IMPU IMPI PASSWORD [expires=N] "
+	  "[via=udp|tcp|ws|wss] [url=WSF-URL] [origin=ORIGIN] "
+	  "[credential=terminate] [auth=digest|bearer] [token=JWT]" },
 	{ "refresh", 1, 1, cmd_refresh, "refresh NAME" },
 	{ "deregister", 1, 1, cmd_deregister, "deregister NAME" },
+	{ "web", 3, 5, cmd_web,
+	  "web NAME get URL | web NAME login URL ID PASSWORD" },
 	{ "quit", 0, 0, cmd_quit, "quit" },
 };
 
@@ -458,7 +563,7 @@ int client_command(struct client *c, const char *line, size_t len)
 	}
 	return cmd_error(c, NULL, -EINVAL,
 			 "unknown command '%s' (register, refresh, "
-			 "deregister, quit)", argv[0]);
+			 "deregister, web, quit)", argv[0]);
 }
 
 int client_command_argv(struct client *c, int argc, char *const *argv)

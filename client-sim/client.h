@@ -1,7 +1,9 @@
 /*
- * client.h - the client-sim role, first mode: a plain IMS UE registering
- * over SIP UDP or TCP through the P-CSCF (TS 24.229 §5.1.1) with SIP
- * Digest (TS 33.203 Annex N, RFC 7616/8760).
+ * client.h - the client-sim role: an IMS UE registering over SIP UDP or
+ * TCP through the P-CSCF (TS 24.229 §5.1.1) with SIP Digest (TS 33.203
+ * Annex N, RFC 7616/8760); or, in WebRTC mode (TR 23.701 Figure
+ * 6.X.2.1.2.2-1), a WebRTC client: HTTPS to the WWS (page, login: steps
+ * 1-3) and SIP over a secure WebSocket (RFC 7118) to the WSF (steps 4-14).
  *
  * One struct client holds any number of user agents (UAs), each named by
  * the caller and found by name in a hash map, all sharing one sipt stack
@@ -27,8 +29,21 @@
  * A failed refresh leaves the UA unregistered; a failed de-registration
  * leaves it registered.
  *
+ * WebRTC mode (register via=ws|wss, RFC 7118, as JsSIP and SIP.js do):
+ * each UA opens its own WebSocket to the WSF (protocol "sip", Origin the
+ * WWS origin) before its first REGISTER and keeps it for refreshes and
+ * de-registration; Via is `SIP/2.0/WSS <random>.invalid`, the Contact
+ * `<sip:<random>@<random>.invalid;transport=ws>` with +sip.instance and
+ * reg-id=1 (RFC 5626). With credential=terminate (NOTE 3) every REGISTER
+ * also carries `X-IMS-Credential: impi="..", password=".."` (over WSS
+ * only) for the WSF to answer the 401 itself; with auth=bearer it carries
+ * `Authorization: Bearer <token>` (RFC 8898) instead of Digest.
+ * The `web` commands speak HTTP(S) to the WWS: `get` downloads a page and
+ * the scripts it names, `login` posts {"id","password"} (wws JSON API).
+ *
  * Outcomes are reported as JSON objects (jansson) through the event
- * callback: registered, refreshed, deregistered, failed, error.
+ * callback: registered, refreshed, deregistered, page, login, failed,
+ * error.
  */
 #ifndef IMSTB_CLIENT_H
 #define IMSTB_CLIENT_H
@@ -45,7 +60,7 @@ struct client_conf {
 	struct app_common common;
 	char *pcscf_host;
 	long pcscf_port;
-	int transport; /* 0 udp, 1 tcp: the default of `register` */
+	int transport; /* CLIENT_TR_*: the default of `register` */
 	char *listen;
 	long port;
 	char *home_domain;
@@ -53,6 +68,21 @@ struct client_conf {
 	char *user_agent;
 	long t1_ms, t2_ms, t4_ms, tcp_idle_ms;
 	long max_conns, max_trans;
+	/* WebRTC mode */
+	char *wsf_url;	   /* the WSF: a wss or ws URL with ip:port */
+	char *wws_url;	   /* https://ip:port of the WWS (origin, web) */
+	char *ca_file;	   /* "" = do not verify TLS peers (testbed) */
+	char *keylog_file; /* "" = off; else NSS key log for Wireshark */
+	long http_timeout_ms;
+	long ws_ping_ms;
+};
+
+/* Transports of `register` (conf `transport`, option via=/transport=). */
+enum client_tr {
+	CLIENT_TR_UDP = 0,
+	CLIENT_TR_TCP,
+	CLIENT_TR_WS,  /* SIP over WebSocket (RFC 7118), plain */
+	CLIENT_TR_WSS, /* ... over TLS */
 };
 
 extern const struct conf_key client_conf_keys[];
@@ -64,8 +94,14 @@ struct client;
  *   {"event":"registered"|"refreshed","ua":N,"status":200,"expires":S,
  *    "service_route":[uri...],"associated_uris":[uri...],"contacts":K}
  *   {"event":"deregistered","ua":N,"status":200,"contacts":K}
- *   {"event":"failed","ua":N,"op":"register"|"refresh"|"deregister",
- *    "status":S,"reason":R}   (status 408 for Timer F, 0 for local errors)
+ *   {"event":"failed","ua":N,"op":"register"|"refresh"|"deregister"|
+ *    "get"|"login","status":S,"reason":R}   (status 408 for Timer F, 0
+ *    for local errors: no connection, TLS, WebSocket handshake refused)
+ *   {"event":"page","ua":N,"status":200,"url":U,"bytes":B,"scripts":K,
+ *    "script_bytes":SB}   a page and the K scripts it names, downloaded
+ *   {"event":"login","ua":N,"status":200,"result":"ok"|
+ *    "ims_auth_required","id":ID,"impu":..,"impi":..[,"token":JWT,
+ *    "token_type":"Bearer","expires_in":S]}   the WWS's answer
  *   {"event":"error","reason":R[,"ua":N]}   a refused command
  * The callback may call client_close (then no other event follows).
  */
@@ -86,7 +122,13 @@ void client_close(struct client *c);
 struct client_reg_args {
 	const char *name, *impu, *impi, *password;
 	long expires;
-	int transport; /* -1 conf, 0 udp, 1 tcp */
+	int transport; /* -1 conf, else enum client_tr */
+	/* WebRTC mode (transport ws or wss) */
+	const char *url;    /* the WSF; NULL = conf.wsf_url */
+	const char *origin; /* Origin; NULL = conf.wws_url's origin */
+	bool terminate;	    /* X-IMS-Credential for the WSF (NOTE 3) */
+	bool bearer;	    /* Authorization: Bearer token */
+	const char *token;  /* NULL = the token of `web NAME login` */
 };
 
 /* Start an operation. 0: started; its outcome comes as an event (a local
@@ -101,8 +143,12 @@ int client_deregister(struct client *c, const char *name);
 
 /*
  * Runs one command line (no newline needed; a trailing CR is ignored):
- *   register NAME IMPU IMPI PASSWORD [expires=N] [transport=udp|tcp]
+ *   register NAME IMPU IMPI PASSWORD [expires=N] [via=udp|tcp|ws|wss]
+ *            [url=WSF-URL] [origin=ORIGIN] [credential=terminate]
+ *            [auth=digest|bearer] [token=JWT]   (transport= is via=)
  *   refresh NAME | deregister NAME | quit
+ *   web NAME get URL | web NAME login URL ID PASSWORD
+ * (a URL starting with '/' is relative to conf.wws_url)
  * Blank lines and lines starting with '#' are ignored. Returns 1 for quit
  * (the caller drains and closes), 0 otherwise; a malformed or refused
  * command produces an `error` event and returns a negative errno.
@@ -117,6 +163,12 @@ void client_report_error(struct client *c, const char *reason);
  * (at once, from inside this call, if none is). Operations in flight still
  * report their outcome first; each is bounded by Timer F. */
 void client_drain(struct client *c, client_drained_cb *cb, void *arg);
+
+/* `web NAME get URL` and `web NAME login URL ID PASSWORD`: same rules as
+ * client_register (-EINVAL bad URL, -EBUSY one in flight for NAME). */
+int client_web_get(struct client *c, const char *name, const char *url);
+int client_web_login(struct client *c, const char *name, const char *url,
+		     const char *id, const char *password);
 
 uint16_t client_port(const struct client *c); /* bound UDP (= TCP) port */
 size_t client_ua_count(const struct client *c);

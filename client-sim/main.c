@@ -1,4 +1,4 @@
-/* client-sim: an IMS UE driven by commands (see client.h). */
+/* client-sim: an IMS UE or WebRTC client driven by commands (client.h). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,7 +40,7 @@ static void on_event(const json_t *ev, void *arg)
 	    !strcmp(e, "refreshed"))
 		return;
 	/* One-shot: the outcome is in (or a refresh failed): done. */
-	if (strcmp(e, "deregistered") && !m->stopping)
+	if ((!strcmp(e, "failed") || !strcmp(e, "error")) && !m->stopping)
 		m->status = 1;
 	close_all(m);
 }
@@ -99,15 +99,15 @@ int main(int argc, char **argv)
 {
 	static const struct conf_cli cli = {
 		"client-sim",
-		"IMS UE of the imstb testbed: registers over SIP UDP/TCP via "
-		"the P-CSCF (TS 24.229 5.1.1, SIP Digest)",
+		"imstb UE: SIP to the P-CSCF, or over WebSocket to the WSF",
 		"Commands (as arguments: run one, print its outcome, exit 0/1; "
 		"none: read them\non stdin, one per line; one JSON object per "
-		"outcome on stdout):\n"
-		"  register NAME IMPU IMPI PASSWORD [expires=N] "
-		"[transport=udp|tcp]\n  refresh NAME | deregister NAME | "
-		"quit\nA one-shot register stays until SIGINT/SIGTERM, then "
-		"de-registers.\n"
+		"outcome on stdout):\n  register NAME IMPU IMPI PASSWORD "
+		"[expires=N] [via=udp|tcp|ws|wss] [url=URL]\n    [origin=O] "
+		"[credential=terminate] [auth=digest|bearer] [token=JWT]\n  "
+		"refresh NAME | deregister NAME | quit | web NAME get URL |\n  "
+		"web NAME login URL ID PW\nA one-shot register stays until "
+		"SIGINT/SIGTERM, then de-registers.\n"
 	};
 	struct client_conf conf = { 0 };
 	struct cmain m = { 0 };

@@ -28,6 +28,9 @@ static void ua_free(struct client_ua *ua)
 	free(ua->contact_uri);
 	free(ua->chal);
 	free(ua->route_set);
+	free(ua->origin);
+	free(ua->via_host);
+	free(ua->token);
 	json_decref(ua->service_route);
 	json_decref(ua->assoc_uris);
 	free(ua);
@@ -56,12 +59,62 @@ static void uuid_print(struct rng *rng, char *out, size_t n)
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
+/* WebRTC mode (RFC 7118 §5.2, as JsSIP and SIP.js do): the WSF, the
+ * Origin, a random .invalid host for Via and Contact, a token. */
+static int ua_web_init(struct client_ua *ua, const struct client_reg_args *a)
+{
+	struct client *c = ua->c;
+	struct client_url w;
+	const char *why = "", *tok;
+	char host[13], user[9];
+	struct buf b;
+
+	if (client__url_parse(&ua->wsf, a->url ? a->url : c->conf->wsf_url,
+			      NULL, &why) ||
+	    (strcmp(ua->wsf.scheme, "ws") && strcmp(ua->wsf.scheme, "wss")) ||
+	    ua->wsf.tls != (ua->tr == CLIENT_TR_WSS))
+		return -EINVAL;
+	/* X-IMS-Credential carries a password: never in clear text. */
+	if (a->terminate && ua->tr != CLIENT_TR_WSS)
+		return -EINVAL;
+	if (a->origin) {
+		ua->origin = xstrdup(a->origin);
+	} else if (client__url_parse(&w, c->conf->wws_url, NULL, &why) == 0) {
+		buf_init(&b);
+		buf_printf(&b, "%s://%s", w.scheme, w.authority);
+		ua->origin = buf_steal(&b, NULL);
+	} else {
+		ua->origin = xstrdup("");
+	}
+	if (strpbrk(ua->origin, "\r\n"))
+		return -EINVAL;
+	ua->terminate = a->terminate;
+	ua->bearer = a->bearer;
+	if (a->bearer) {
+		tok = a->token ? a->token : client__web_token(c, a->name);
+		if (!tok || !*tok || strpbrk(tok, " \t\r\n"))
+			return -ENOENT;
+		ua->token = xstrdup(tok);
+	}
+	rng_hex(c->rng, host, 12);
+	rng_hex(c->rng, user, 8);
+	buf_init(&b);
+	buf_printf(&b, "%s.invalid", host);
+	ua->via_host = buf_steal(&b, NULL);
+	buf_init(&b);
+	buf_printf(&b, "sip:%s@%s;transport=ws", user, ua->via_host);
+	ua->contact_uri = buf_steal(&b, NULL);
+	return sipt_dest_set(&ua->dest,
+			     ua->tr == CLIENT_TR_WS ? SIPT_WS : SIPT_WSS,
+			     ua->wsf.host, ua->wsf.port);
+}
+
 struct client_ua *client__ua_new(struct client *c,
 				 const struct client_reg_args *a, int *err)
 {
 	const struct client_conf *conf = c->conf;
 	int tr = a->transport < 0 ? conf->transport : a->transport;
-	enum sipt_proto proto = tr ? SIPT_TCP : SIPT_UDP;
+	enum sipt_proto proto = tr == CLIENT_TR_TCP ? SIPT_TCP : SIPT_UDP;
 	bool v6 = strchr(conf->listen, ':') != NULL;
 	struct client_ua *ua;
 	struct sip_uri u;
@@ -72,31 +125,44 @@ struct client_ua *client__ua_new(struct client *c,
 	if (sip_uri_parse(&u, sv_from_cstr(a->impu), NULL) ||
 	    strpbrk(a->impu, "<>\"") || !a->impi[0])
 		return NULL;
+	if ((a->terminate || a->bearer || a->url || a->origin) &&
+	    tr < CLIENT_TR_WS)
+		return NULL;
 	ua = xcalloc(1, sizeof(*ua));
 	ua->c = c;
+	ua->tr = tr;
 	ua->name = xstrdup(a->name);
 	ua->impu = xstrdup(a->impu);
 	ua->impi = xstrdup(a->impi);
 	ua->password = xstrdup(a->password);
 	ua->expires_req = a->expires > 0 ? a->expires : conf->expires;
-	if (sipt_dest_set(&ua->dest, proto, conf->pcscf_host,
-			  (uint16_t)conf->pcscf_port)) {
+	if (tr >= CLIENT_TR_WS) {
+		*err = ua_web_init(ua, a);
+		if (*err) {
+			ua_free(ua);
+			return NULL;
+		}
+	} else if (sipt_dest_set(&ua->dest, proto, conf->pcscf_host,
+				 (uint16_t)conf->pcscf_port)) {
 		ua_free(ua);
 		return NULL;
+	} else {
+		/* The Contact names this UE's own address (RFC 3261
+		 * §10.2.1) with the user part of its IMPU (a tel URI's
+		 * number works as a user). */
+		buf_init(&b);
+		buf_puts(&b, "sip:");
+		if (u.user.len)
+			buf_printf(&b, "%.*s@", SV_ARG(u.user));
+		buf_printf(&b, "%s%s%s:%u;transport=%s", v6 ? "[" : "",
+			   conf->listen, v6 ? "]" : "",
+			   sipt_port(c->sipt, proto),
+			   proto == SIPT_TCP ? "tcp" : "udp");
+		ua->contact_uri = buf_steal(&b, NULL);
 	}
-	/* The Contact names this UE's own address (RFC 3261 §10.2.1) with
-	 * the user part of its IMPU (a tel URI's number works as a user). */
-	buf_init(&b);
-	buf_puts(&b, "sip:");
-	if (u.user.len)
-		buf_printf(&b, "%.*s@", SV_ARG(u.user));
-	buf_printf(&b, "%s%s%s:%u;transport=%s", v6 ? "[" : "", conf->listen,
-		   v6 ? "]" : "", sipt_port(c->sipt, proto),
-		   proto == SIPT_TCP ? "tcp" : "udp");
-	ua->contact_uri = buf_steal(&b, NULL);
 	rng_hex(c->rng, hex, 24);
 	snprintf(ua->call_id, sizeof(ua->call_id), "%s@%s", hex,
-		 conf->listen);
+		 ua->via_host ? ua->via_host : conf->listen);
 	sipt_tag_new(c->sipt, ua->from_tag);
 	uuid_print(c->rng, ua->instance, sizeof(ua->instance));
 	ua->service_route = json_array();
@@ -121,6 +187,9 @@ void client__ua_drop(struct client_ua *ua)
 		ua->op = UA_OP_NONE;
 		c->busy--;
 	}
+	ua->wait_flow = false;
+	client__wsflow_close(ua->flow);
+	ua->flow = NULL;
 	hmap_remove(&c->uas, &ua->node);
 	uv_close((uv_handle_t *)&ua->timer, ua_closed_cb);
 }
@@ -136,6 +205,11 @@ static int auth_print(struct client_ua *ua, struct buf *b)
 	struct digest_chal ch;
 	int rc;
 
+	if (ua->bearer) {
+		/* RFC 8898 / RFC 6750 §2.1 (issue [token]). */
+		buf_printf(b, "Bearer %s", ua->token);
+		return 0;
+	}
 	if (!ua->chal) {
 		digest_auth_print_initial(b, sv_from_cstr(ua->impi),
 					  sv_from_cstr(c->conf->home_domain));
@@ -159,37 +233,87 @@ static void ua_fail(struct client_ua *ua, int status, struct sv reason);
 static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 			const struct sip_msg *resp, int err, void *arg);
 
+/* X-IMS-Credential (issue [webrtc], NOTE 3): the IMS credential handed to
+ * the WSF, which answers the 401 itself; values as quoted-strings. */
+static void credential_print(struct buf *b, const struct client_ua *ua)
+{
+	const char *v[2] = { ua->impi, ua->password };
+
+	buf_puts(b, "X-IMS-Credential: ");
+	for (int i = 0; i < 2; i++) {
+		buf_puts(b, i ? ", password=\"" : "impi=\"");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_puts(b, "\\");
+			buf_append(b, p, 1);
+		}
+		buf_puts(b, "\"");
+	}
+	buf_puts(b, "\r\n");
+}
+
+/* Is the UA's WebSocket ready? If not, opens it (the REGISTER goes once
+ * it is, client__ua_flow_event). */
+static int flow_ready(struct client_ua *ua, bool *ready)
+{
+	int rc = 0;
+
+	*ready = client__wsflow_ready(ua->flow);
+	if (*ready) {
+		ua->dest.flow = client__wsflow_sipt(ua->flow);
+		return 0;
+	}
+	if (!ua->flow)
+		rc = client__wsflow_open(ua);
+	ua->wait_flow = rc == 0;
+	return rc;
+}
+
 /* Sends the next REGISTER of the current op (RFC 3261 §10.2: same
  * Call-ID, CSeq + 1, a new branch). A failure ends the op. */
 static void ua_send(struct client_ua *ua)
 {
 	struct client *c = ua->c;
-	bool dereg = ua->op == UA_OP_DEREGISTER;
+	bool dereg = ua->op == UA_OP_DEREGISTER, web = ua->tr >= CLIENT_TR_WS;
+	bool ready = true;
 	char branch[SIPT_BRANCH_MAX];
 	struct buf b, auth;
 	int rc;
 
 	buf_init(&b);
 	buf_init(&auth);
+	rc = web ? flow_ready(ua, &ready) : 0;
+	if (rc || !ready)
+		goto out;
 	rc = auth_print(ua, &auth);
 	if (rc)
 		goto out;
 	sip_print_request_line(&b, "REGISTER", sv_from_cstr(c->ruri));
 	sipt_branch_new(c->sipt, branch);
-	sipt_via_print(c->sipt, &b, ua->dest.proto, branch);
+	if (web) /* RFC 7118 §5.2: the sent-by is never resolved */
+		buf_printf(&b, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n",
+			   sipt_proto_name(ua->dest.proto), ua->via_host,
+			   branch);
+	else
+		sipt_via_print(c->sipt, &b, ua->dest.proto, branch);
 	sip_print_hdrf(&b, "Max-Forwards", "70");
 	sip_print_hdrf(&b, "From", "<%s>;tag=%s", ua->impu, ua->from_tag);
 	sip_print_hdrf(&b, "To", "<%s>", ua->impu);
 	sip_print_hdrf(&b, "Call-ID", "%s", ua->call_id);
 	sip_print_hdrf(&b, "CSeq", "%u REGISTER", ++ua->cseq);
-	sip_print_hdrf(&b, "Contact", "<%s>;expires=%ld;+sip.instance=\"<%s>\"",
+	/* RFC 5626 §4.2: a WebRTC client registers a flow (reg-id). */
+	sip_print_hdrf(&b, "Contact",
+		       "<%s>;expires=%ld;+sip.instance=\"<%s>\"%s",
 		       ua->contact_uri, dereg ? 0L : ua->expires_req,
-		       ua->instance);
+		       ua->instance, web ? ";reg-id=1" : "");
 	if (dereg)
 		sip_print_hdrf(&b, "Expires", "0");
 	sip_print_hdr(&b, "Authorization", (struct sv){ auth.data, auth.len });
-	/* 24.229 §5.1.1.2.1 g): the UE says it supports Path (RFC 3327). */
-	sip_print_hdrf(&b, "Supported", "path");
+	if (ua->terminate)
+		credential_print(&b, ua);
+	/* 24.229 §5.1.1.2.1 g): the UE says it supports Path (RFC 3327);
+	 * over a WebSocket, outbound too (RFC 5626 §4.2.1). */
+	sip_print_hdrf(&b, "Supported", web ? "path, outbound" : "path");
 	if (c->conf->user_agent[0])
 		sip_print_hdrf(&b, "User-Agent", "%s", c->conf->user_agent);
 	sip_print_end(&b, NULL, NULL, 0);
@@ -204,6 +328,31 @@ out:
 		ua->ct = NULL;
 		ua_fail(ua, 0, sv_from_cstr(strerror(-rc)));
 	}
+}
+
+void client__ua_flow_event(struct client_ua *ua, int err)
+{
+	struct client_wsflow *f = ua->flow;
+	bool waiting = ua->wait_flow;
+	char why[160];
+
+	ua->wait_flow = false;
+	if (!err) {
+		if (waiting)
+			ua_send(ua);
+		return;
+	}
+	/* The flow is gone: a later op opens a new one (RFC 5626 §4.4). */
+	ua->flow = NULL;
+	ua->dest.flow = NULL;
+	client__wsflow_close(f);
+	snprintf(why, sizeof(why), "WebSocket to %s: %s", ua->wsf.authority,
+		 err == -EPROTO ? "handshake refused or TLS failure"
+				: strerror(-err));
+	if (waiting)
+		ua_fail(ua, 0, sv_from_cstr(why));
+	else if (ua->registered)
+		log_warn("%s: %s", ua->name, why);
 }
 
 void client__ua_start(struct client_ua *ua, enum ua_op op)

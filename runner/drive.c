@@ -17,30 +17,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "drive_int.h"
 #include "match.h"
 
 #define START_MS     10000 /* a node must listen within this */
 #define PROVISION_MS 20000 /* a provisioning command must end within */
 #define START_TRIES  3	   /* port races: pick new ports and retry */
 
-struct drv {
-	const struct scn *s;
-	const struct drive_opts *o;
-	struct rn_run *r;
-	char dir[PATH_MAX];
-	char trace[PATH_MAX + 16];
-	struct launch_proc *procs; /* in start order */
-	size_t nprocs;
-	struct launch_proc *client; /* borrowed from procs, or NULL */
-	struct buf cin;		    /* client stdout not yet a whole line */
-	json_t **evq;		    /* client events not yet consumed (owned) */
-	size_t nevq;
-	int64_t deadline;
-	double cut_t;    /* wall clock when a frozen node was thawed to be
-			    stopped: what follows is not part of the run */
-	struct buf err;  /* what went wrong, "; "-separated */
-};
 
 static double wall_now(void)
 {
@@ -50,9 +33,7 @@ static double wall_now(void)
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static void problem(struct drv *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static void problem(struct drv *d, const char *fmt, ...)
+void drive__problem(struct drv *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,7 +44,7 @@ static void problem(struct drv *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct launch_proc *proc_find(struct drv *d, const char *node)
+struct launch_proc *drive__proc_find(struct drv *d, const char *node)
 {
 	for (size_t i = 0; i < d->nprocs; i++)
 		if (!strcmp(d->procs[i].kind->name, node))
@@ -91,31 +72,56 @@ static void add_config(struct drv *d, struct launch_proc *p)
 			launch_proc_set(p, "%s", d->s->confs[i].kv);
 }
 
+/* Its files in <dir>/<node>/ (made here, filled by the node). */
+static void add_files(struct drv *d, struct launch_proc *p)
+{
+	const struct launch_kind *k = p->kind;
+	char sub[PATH_MAX + 40];
+
+	if (!k->files[0])
+		return;
+	snprintf(sub, sizeof(sub), "%s/%s", d->dir, k->name);
+	mkdir(sub, 0755);
+	for (size_t i = 0; i < LAUNCH_FILES && k->files[i]; i++) {
+		const char *eq = strchr(k->files[i], '=');
+
+		launch_proc_set(p, "%.*s=%s/%s", (int)(eq - k->files[i]),
+				k->files[i], sub, eq + 1);
+	}
+}
+
 static void build_argv(struct drv *d, struct launch_proc *p, size_t kind_idx)
 {
 	const struct launch_kind *k = p->kind;
-	uint16_t port = p->port;
+	uint16_t port = p->port, extra[LAUNCH_EXTRA];
 	char *path = prog_path(d, k), log[PATH_MAX + 64];
 
+	memcpy(extra, p->extra_port, sizeof(extra));
 	snprintf(log, sizeof(log), "%s/%s.log", d->dir, k->name);
 	launch_proc_close(p);
 	launch_proc_init(p, k, path, log);
 	free(path);
 	p->port = port;
+	memcpy(p->extra_port, extra, sizeof(extra));
 	launch_proc_set(p, "trace_file=%s", d->trace);
 	launch_proc_set(p, "trace_node=%s", k->name);
 	if (d->o->seed)
 		launch_proc_set(p, "seed=%ld", d->o->seed + (long)kind_idx);
 	if (k->listen)
-		launch_proc_set(p, "port=%u", p->port);
-	for (size_t i = 0; i < ARRAY_SIZE(k->peer_key) && k->peer_key[i]; i++) {
-		struct launch_proc *peer = proc_find(d, k->peer_node[i]);
+		launch_proc_set(p, "%s=%u", k->port_key ? k->port_key : "port",
+				p->port);
+	for (size_t i = 0; i < LAUNCH_EXTRA && k->extra[i].key; i++)
+		launch_proc_set(p, "%s=%u", k->extra[i].key, p->extra_port[i]);
+	for (size_t i = 0; i < LAUNCH_PEERS && k->peers[i].node; i++) {
+		struct launch_proc *peer =
+			drive__proc_find(d, k->peers[i].node);
 
 		if (peer)
-			launch_proc_set(p, "%s=%u", k->peer_key[i], peer->port);
+			launch_proc_set(p, k->peers[i].set, peer->port);
 	}
 	if (k->db_key)
 		launch_proc_set(p, "%s=%s/%s.db", k->db_key, d->dir, k->name);
+	add_files(d, p);
 	if (d->s->timers_fast && k->sip_timers) {
 		/* Timer F = 64*T1 = 3.2 s: a silent peer fails fast. */
 		launch_proc_set(p, "t1_ms=50");
@@ -129,19 +135,24 @@ static void build_argv(struct drv *d, struct launch_proc *p, size_t kind_idx)
 
 static int pick_ports(struct drv *d)
 {
-	uint16_t used[16];
+	uint16_t used[32];
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->nprocs; i++) {
 		struct launch_proc *p = &d->procs[i];
 
 		p->port = 0;
-		if (!p->kind->listen)
-			continue;
-		if (launch_port_pick(d->o->rng, used, n, &p->port))
-			return -EADDRINUSE;
-		if (n < ARRAY_SIZE(used))
-			used[n++] = p->port;
+		memset(p->extra_port, 0, sizeof(p->extra_port));
+		for (size_t k = 0; p->kind->listen && k <= LAUNCH_EXTRA; k++) {
+			uint16_t *dst = k ? &p->extra_port[k - 1] : &p->port;
+
+			if (k && !p->kind->extra[k - 1].key)
+				break;
+			if (launch_port_pick(d->o->rng, used, n, dst))
+				return -EADDRINUSE;
+			if (n < ARRAY_SIZE(used))
+				used[n++] = *dst;
+		}
 	}
 	return 0;
 }
@@ -154,8 +165,8 @@ static int node_start(struct drv *d, struct launch_proc *p, bool append)
 	int rc = launch_proc_start(p, append);
 
 	if (rc) {
-		problem(d, "%s: cannot start %s: %s", p->kind->name, p->argv[0],
-			strerror(-rc));
+		drive__problem(d, "%s: cannot start %s: %s", p->kind->name,
+			       p->argv[0], strerror(-rc));
 		return rc;
 	}
 	rc = launch_proc_wait_listen(p, START_MS);
@@ -167,11 +178,12 @@ static int node_start(struct drv *d, struct launch_proc *p, bool append)
 	if (rc == -ECHILD && p->status == 1 && !append)
 		return -EAGAIN;
 	if (rc == -ECHILD)
-		problem(d, "%s exited with status %d at start: %s",
+		drive__problem(d, "%s exited with status %d at start: %s",
 			p->kind->name, p->status, tail);
 	else
-		problem(d, "%s does not listen on port %u after %d s: %s",
-			p->kind->name, p->port, START_MS / 1000, tail);
+		drive__problem(d,
+			       "%s does not listen on port %u after %d s: %s",
+			       p->kind->name, p->port, START_MS / 1000, tail);
 	launch_proc_stop(p, LAUNCH_GRACE_MS);
 	return rc;
 }
@@ -182,7 +194,7 @@ static int nodes_start(struct drv *d)
 
 	for (int attempt = 0; attempt < START_TRIES; attempt++) {
 		if (pick_ports(d)) {
-			problem(d, "no free ports");
+			drive__problem(d, "no free ports");
 			return -EADDRINUSE;
 		}
 		for (size_t i = 0; i < d->nprocs; i++)
@@ -197,7 +209,7 @@ static int nodes_start(struct drv *d)
 			launch_proc_stop(&d->procs[i], LAUNCH_GRACE_MS);
 		rc = 0;
 	}
-	problem(d, "the nodes could not start (ports in use?)");
+	drive__problem(d, "the nodes could not start (ports in use?)");
 	return -EADDRINUSE;
 }
 
@@ -205,13 +217,15 @@ static int provision(struct drv *d)
 {
 	for (size_t i = 0; i < d->s->nprovs; i++) {
 		const struct scn_conf *pv = &d->s->provs[i];
-		struct launch_proc p, *node = proc_find(d, pv->node);
+		struct launch_proc p, *node = drive__proc_find(d, pv->node);
 		char log[PATH_MAX + 32], tail[256], *path;
 		int status = 0, rc;
 
 		if (!node || !node->kind->db_key) {
-			problem(d, "line %d: %s has no database to provision",
-				pv->line, pv->node);
+			drive__problem(d,
+				       "line %d: %s has no database to "
+				       "provision",
+				       pv->line, pv->node);
 			return -EINVAL;
 		}
 		path = prog_path(d, node->kind);
@@ -227,7 +241,7 @@ static int provision(struct drv *d)
 		launch_log_tail(log, tail, sizeof(tail));
 		launch_proc_close(&p);
 		if (rc || status) {
-			problem(d,
+			drive__problem(d,
 				"line %d: provision %s failed (status %d): "
 				"%s",
 				pv->line, pv->node, status, tail);
@@ -259,171 +273,22 @@ static void nodes_stop(struct drv *d)
 		int rc = launch_proc_stop(p, LAUNCH_GRACE_MS);
 
 		if (rc == -ETIMEDOUT)
-			problem(d,
+			drive__problem(d,
 				"%s did not exit within %d s of SIGTERM "
 				"(killed)",
 				p->kind->name, LAUNCH_GRACE_MS / 1000);
 		else if (rc && (was_running || p->exited))
-			problem(d, "%s exited with status %d (log: %s)",
+			drive__problem(d, "%s exited with status %d (log: %s)",
 				p->kind->name, p->status, p->log);
 		p->exited = false; /* reported once */
 		p->status = 0;
 	}
 }
 
-/* ---- the client's events ----------------------------------------------------
- */
-
-/* Reads what the client wrote, up to ms. -ECHILD at its end of output,
- * -EINTR on a signal. */
-static int client_pump(struct drv *d, int ms)
-{
-	struct pollfd pfd = { .fd = d->client->out_fd, .events = POLLIN };
-	char chunk[4096];
-	ssize_t n;
-	char *nl;
-
-	if (pfd.fd < 0)
-		return -ECHILD;
-	if (poll(&pfd, 1, ms) < 0)
-		return errno == EINTR ? -EINTR : -errno;
-	while ((n = read(pfd.fd, chunk, sizeof(chunk))) > 0)
-		buf_append(&d->cin, chunk, (size_t)n);
-	while (d->cin.len && (nl = memchr(d->cin.data, '\n', d->cin.len))) {
-		json_t *ev;
-
-		*nl = '\0';
-		ev = json_loads(d->cin.data, 0, NULL);
-		if (ev && json_is_object(ev)) {
-			d->evq = xrealloc(d->evq,
-					  (d->nevq + 1) * sizeof(json_t *));
-			d->evq[d->nevq++] = ev;
-		} else {
-			json_decref(ev);
-		}
-		buf_consume(&d->cin, (size_t)(nl - d->cin.data) + 1);
-	}
-	return n == 0 ? -ECHILD : 0;
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
 /* ---- actions ----------------------------------------------------------------
  */
 
 typedef int(act_fn)(struct drv *d, const struct scn_action *a, struct buf *why);
-
-static int act_client(struct drv *d, const struct scn_action *a,
-		      struct buf *why)
-{
-	const struct scn_user *u = scn_user_find(d->s, a->node);
-	const char *pw = u->password;
-	struct buf cmd;
-	int rc = 0;
-
-	if (!d->client || !launch_proc_alive(d->client)) {
-		buf_puts(why, "client-sim is not running");
-		return -ECHILD;
-	}
-	buf_init(&cmd);
-	for (size_t i = 0; i < a->nkv; i++)
-		if (!strncmp(a->kv[i], "password=", 9))
-			pw = a->kv[i] + 9;
-	if (!strcmp(a->verb, "register")) {
-		buf_printf(&cmd, "register %s %s %s %s", u->name, u->impu,
-			   u->impi, pw);
-		for (size_t i = 0; i < a->nkv; i++)
-			if (strncmp(a->kv[i], "password=", 9))
-				buf_printf(&cmd, " %s", a->kv[i]);
-	} else {
-		buf_printf(&cmd, "%s %s", a->verb, u->name);
-	}
-	buf_puts(&cmd, "\n");
-	if (write(d->client->in_fd, cmd.data, cmd.len) != (ssize_t)cmd.len) {
-		buf_printf(why, "cannot write to client-sim: %s",
-			   strerror(errno));
-		rc = -EIO;
-	}
-	buf_close(&cmd);
-	return rc;
-}
-
-/* The next event of this UA (or a UA-less error), removed from the
- * queue; NULL if none yet. */
-static json_t *client_take(struct drv *d, const char *ua)
-{
-	for (size_t i = 0; i < d->nevq; i++) {
-		json_t *ev = d->evq[i];
-		const char *u = jstr(ev, "ua");
-
-		if (strcmp(u, ua) && (*u || strcmp(jstr(ev, "event"), "error")))
-			continue;
-		memmove(&d->evq[i], &d->evq[i + 1],
-			(d->nevq - i - 1) * sizeof(json_t *));
-		d->nevq--;
-		return ev;
-	}
-	return NULL;
-}
-
-static int act_wait_client(struct drv *d, const struct scn_action *a,
-			   struct buf *why)
-{
-	int64_t end = launch_now_ms() + a->ms;
-	json_t *ev;
-	int rc = 0;
-
-	if (end > d->deadline)
-		end = d->deadline;
-	for (;;) {
-		while ((ev = client_take(d, a->node)) != NULL) {
-			const char *e = jstr(ev, "event");
-			int st = (int)json_integer_value(
-				json_object_get(ev, "status"));
-			bool want = !strcmp(e, a->verb);
-
-			if (!want && !strcmp(e, "refreshed")) {
-				json_decref(ev); /* by itself: not news */
-				continue;
-			}
-			if (want && (!a->status || a->status == st)) {
-				json_decref(ev);
-				return 0;
-			}
-			buf_printf(why, "client-sim said %s", e);
-			if (st)
-				buf_printf(why, " %d", st);
-			if (*jstr(ev, "reason"))
-				buf_printf(why, " (%s)", jstr(ev, "reason"));
-			if (want)
-				buf_printf(why, ", not status %d", a->status);
-			json_decref(ev);
-			return -EPROTO;
-		}
-		if (rc == -ECHILD) {
-			buf_printf(why, "client-sim ended (status %d)",
-				   launch_proc_alive(d->client)
-					   ? 0
-					   : d->client->status);
-			return rc;
-		}
-		if (launch_interrupted())
-			return -EINTR;
-		if (launch_now_ms() >= end) {
-			buf_printf(why, "no `%s` within %ld ms", a->verb,
-				   a->ms);
-			return -ETIMEDOUT;
-		}
-		rc = client_pump(d, (int)(end - launch_now_ms()));
-		if (rc == -EINTR)
-			return rc;
-	}
-}
 
 static int act_sleep(struct drv *d, const struct scn_action *a, struct buf *why)
 {
@@ -439,7 +304,7 @@ static int act_sleep(struct drv *d, const struct scn_action *a, struct buf *why)
 
 static int act_node(struct drv *d, const struct scn_action *a, struct buf *why)
 {
-	struct launch_proc *p = proc_find(d, a->node);
+	struct launch_proc *p = drive__proc_find(d, a->node);
 	int rc;
 
 	if (!p) {
@@ -479,8 +344,8 @@ static const struct {
 	enum scn_act_kind kind;
 	act_fn *fn;
 } actions[] = {
-	{ SCN_ACT_CLIENT, act_client },
-	{ SCN_ACT_WAIT_CLIENT, act_wait_client },
+	{ SCN_ACT_CLIENT, drive__act_client },
+	{ SCN_ACT_WAIT_CLIENT, drive__act_wait_client },
 	{ SCN_ACT_SLEEP, act_sleep },
 	{ SCN_ACT_STOP, act_node },
 	{ SCN_ACT_RESUME, act_node },
@@ -505,7 +370,7 @@ static void run_actions(struct drv *d)
 		if (!rc && launch_interrupted())
 			rc = -EINTR;
 		if (rc) {
-			problem(d, "line %d: `%s`: %s", a->line, a->text,
+			drive__problem(d, "line %d: `%s`: %s", a->line, a->text,
 				rc == -EINTR ? "interrupted"
 				: why.len    ? why.data
 					     : strerror(-rc));
@@ -532,7 +397,7 @@ static void quiesce(struct drv *d)
 			return;
 		}
 		if (d->client && launch_proc_alive(d->client))
-			client_pump(d, 50);
+			drive__client_pump(d, 50);
 		else
 			launch_sleep(50);
 	}
@@ -552,25 +417,30 @@ static int rm_entry(const char *path, const struct stat *sb, int flag,
 
 static void collect(struct drv *d)
 {
-	struct mt_name *names = xcalloc(d->nprocs + 1, sizeof(*names));
+	struct mt_name *names =
+		xcalloc(d->nprocs * (1 + LAUNCH_EXTRA) + 1, sizeof(*names));
 	struct rn_event *ev;
 	size_t n, bad, nn = 0;
 	int rc;
 
 	for (size_t i = 0; i < d->nprocs; i++) {
-		struct sockaddr_in *s4 = (void *)&names[nn].addr;
+		for (size_t k = 0; k <= LAUNCH_EXTRA; k++) {
+			struct sockaddr_in *s4 = (void *)&names[nn].addr;
+			uint16_t port = k ? d->procs[i].extra_port[k - 1]
+					  : d->procs[i].port;
 
-		if (!d->procs[i].port)
-			continue;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(d->procs[i].port);
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		snprintf(names[nn++].name, sizeof(names[0].name), "%s",
-			 d->procs[i].kind->name);
+			if (!port)
+				continue;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(port);
+			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			snprintf(names[nn++].name, sizeof(names[0].name), "%s",
+				 d->procs[i].kind->name);
+		}
 	}
 	rc = rn_trace_read(d->trace, &ev, &n, &bad);
 	if (rc)
-		problem(d, "cannot read the trace %s: %s", d->trace,
+		drive__problem(d, "cannot read the trace %s: %s", d->trace,
 			strerror(-rc));
 	for (size_t i = 0, k = 0; d->cut_t && i < n; i++) {
 		if (ev[i].t < d->cut_t)
@@ -591,7 +461,7 @@ static int setup(struct drv *d)
 	snprintf(d->dir, sizeof(d->dir), "%s/imstb-run.XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(d->dir)) {
-		problem(d, "cannot create a directory in %s: %s",
+		drive__problem(d, "cannot create a directory in %s: %s",
 			tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		d->dir[0] = '\0';
 		return -errno;
@@ -607,8 +477,8 @@ static int setup(struct drv *d)
 			continue;
 		path = prog_path(d, k);
 		if (access(path, X_OK)) {
-			problem(d, "%s: no program %s (make all?)", k->name,
-				path);
+			drive__problem(d, "%s: no program %s (make all?)",
+				       k->name, path);
 			free(path);
 			return -ENOENT;
 		}
@@ -620,8 +490,10 @@ static int setup(struct drv *d)
 	}
 	for (size_t i = 0; i < d->s->nnodes; i++) {
 		if (!launch_kind_find(d->s->nodes[i])) {
-			problem(d, "node %s: this runner cannot start it yet",
-				d->s->nodes[i]);
+			drive__problem(d,
+				       "node %s: this runner cannot start it "
+				       "yet",
+				       d->s->nodes[i]);
 			return -ENOTSUP;
 		}
 	}

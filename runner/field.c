@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "diam/diam.h"
 #include "sip/sip.h"
 
@@ -100,6 +102,8 @@ static long sv_long(struct sv s)
 
 /* ---- selector ---------------------------------------------------------- */
 
+static bool ws_http_sel(struct mt_ctx *c, size_t i, const char *sel);
+
 static bool status_sel(int status, const char *sel)
 {
 	if (!strcmp(sel, "*"))
@@ -128,6 +132,9 @@ bool mt_sel_match(struct mt_ctx *c, size_t i, enum scn_proto proto,
 	const struct rn_event *e = &c->r->events[i];
 	struct mt_dec *d;
 
+	if (proto == SCN_WS &&
+	    (!strcmp(sel, "upgrade") || !strcmp(sel, "101")))
+		return ws_http_sel(c, i, sel);
 	if (!is_proto(e, proto))
 		return false;
 	if (!strcmp(sel, "*"))
@@ -230,6 +237,28 @@ static bool hdr_it_next(struct hdr_it *it, struct sv *value)
 			return true;
 	}
 	it->rest = SV_NULL;
+	return false;
+}
+
+/* `WS upgrade` and `WS 101` name the HTTP side of a WebSocket (RFC 6455
+ * §4): the GET with Upgrade: websocket, and its 101. */
+static bool ws_http_sel(struct mt_ctx *c, size_t i, const char *sel)
+{
+	const struct rn_event *e = &c->r->events[i];
+	struct sv l = first_line(e), w1, w2, v;
+	struct hdr_it it;
+
+	if (!is_proto(e, SCN_HTTP))
+		return false;
+	sv_split(sv_split(l, ' ', &w1), ' ', &w2);
+	if (!strcmp(sel, "101"))
+		return sv_starts_with(w1, "HTTP/") && sv_eq_cstr(w2, "101");
+	if (!sv_eq_cstr(w1, "GET"))
+		return false;
+	hdr_it_init(&it, c, i, "Upgrade");
+	while (hdr_it_next(&it, &v))
+		if (sv_casecmp_cstr(sv_trim(v), "websocket"))
+			return true;
 	return false;
 }
 
@@ -543,6 +572,48 @@ static int sip_field(struct mt_ctx *c, size_t i, const struct scn_field *f,
 	}
 }
 
+/* `json a.b[N]`: the member at that dotted path of an HTTP JSON body
+ * (RFC 8259); strings as is, other values in compact JSON; [N] picks
+ * the N-th (1-based) element of an array. */
+static int json_field(const struct rn_event *e, const struct scn_field *f,
+		      struct buf *out)
+{
+	const char *b = memmem(e->raw, e->len, "\r\n\r\n", 4);
+	struct sv path = sv_from_cstr(f->name), key;
+	json_error_t jerr;
+	json_t *root, *v;
+	char *txt, *k;
+
+	if (!b) {
+		buf_puts(out, "no body");
+		return -EBADMSG;
+	}
+	b += 4;
+	root = json_loadb(b, e->len - (size_t)(b - (const char *)e->raw), 0,
+			  &jerr);
+	if (!root) {
+		buf_printf(out, "body is not JSON: %s", jerr.text);
+		return -EBADMSG;
+	}
+	for (v = root; v && path.len;) {
+		path = sv_split(path, '.', &key);
+		k = sv_dup(key);
+		v = json_object_get(v, k);
+		free(k);
+	}
+	if (v && f->idx)
+		v = json_array_get(v, f->idx - 1);
+	if (v && json_is_string(v)) {
+		buf_puts(out, json_string_value(v));
+	} else if (v) {
+		txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_puts(out, txt ? txt : "");
+		free(txt);
+	}
+	json_decref(root);
+	return v ? 0 : -ENOENT;
+}
+
 int mt_field_get(struct mt_ctx *c, size_t i, const struct scn_field *f,
 		 struct buf *out)
 {
@@ -568,6 +639,8 @@ int mt_field_get(struct mt_ctx *c, size_t i, const struct scn_field *f,
 	}
 	if (is_proto(e, SCN_DIAM))
 		return diam_field(c, i, f, out);
+	if (f->kind == SCN_F_JSON)
+		return json_field(e, f, out);
 	return sip_field(c, i, f, out);
 }
 

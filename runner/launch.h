@@ -24,20 +24,45 @@
 #define LAUNCH_TCP 2u /* ... and/or TCP */
 #define LAUNCH_GRACE_MS 5000
 
+/* A listening port beyond the main one (wsf: the plain WebSocket and the
+ * SIP side). */
+struct launch_port {
+	const char *key;  /* config key taking it */
+	uint16_t def;	  /* default port plan (imstb up) */
+	unsigned listen;  /* LAUNCH_UDP | LAUNCH_TCP */
+};
+
+/* A setting derived from another node's main port, when that node is in
+ * the run: set is printf'ed with the port ("pcscf_port=%u",
+ * "allowed_origins=https://127.0.0.1:%u"). */
+struct launch_peer {
+	const char *node;
+	const char *set;
+};
+
+#define LAUNCH_EXTRA 2
+#define LAUNCH_PEERS 3
+#define LAUNCH_FILES 3
+
 /* One kind of node (table in launch.c, in start order). */
 struct launch_kind {
 	const char *name;     /* node name in scenarios and traces */
 	const char *prog;     /* program beside imstb */
+	const char *port_key; /* config key of the main port; NULL: "port" */
 	uint16_t def_port;    /* default port plan (imstb up); 0: none */
 	unsigned listen;      /* LAUNCH_UDP | LAUNCH_TCP; 0: listens on no
 				 fixed port (client-sim: port 0) */
+	struct launch_port extra[LAUNCH_EXTRA]; /* key NULL: none */
 	const char *db_key;   /* config key of its database, or NULL */
+	/* "key=file": a file in the node's own directory of the run
+	 * (<dir>/<node>/file), e.g. the TLS certificate it makes on first
+	 * start. */
+	const char *files[LAUNCH_FILES];
 	bool sip_timers;      /* has t1_ms, t2_ms, t4_ms */
 	bool stdio;           /* commands on stdin, JSON events on stdout */
 	bool up;              /* started by `imstb up` */
 	const char *fast;     /* more `timers fast` settings, or NULL */
-	const char *peer_key[2];  /* config keys taking a peer's port */
-	const char *peer_node[2]; /* ... of these nodes */
+	struct launch_peer peers[LAUNCH_PEERS];
 };
 
 const struct launch_kind *launch_kind_find(const char *name);
@@ -50,6 +75,7 @@ struct launch_proc {
 	size_t argc;
 	char *log;        /* owned: where its stderr (and stdout) go */
 	uint16_t port;    /* its listening port; 0 if none */
+	uint16_t extra_port[LAUNCH_EXTRA]; /* kind->extra[i]'s; 0 if none */
 	pid_t pid;        /* 0: not running */
 	int in_fd, out_fd; /* stdio kinds: pipes to its stdin/stdout */
 	bool frozen;      /* SIGSTOP'ed */
@@ -69,7 +95,7 @@ void launch_proc_set(struct launch_proc *p, const char *fmt, ...)
 int launch_proc_start(struct launch_proc *p, bool append);
 /* Reaps it if it has exited; true while it runs. */
 bool launch_proc_alive(struct launch_proc *p);
-/* Until it listens on its port (UDP and/or TCP, as its kind says):
+/* Until it listens on its ports (UDP and/or TCP, as its kind says):
  * -ECHILD if it exits first, -ETIMEDOUT, -EINTR on SIGINT/SIGTERM. */
 int launch_proc_wait_listen(struct launch_proc *p, int timeout_ms);
 /* SIGSTOP / SIGCONT. */

@@ -4,7 +4,7 @@ PROGS       += imstb
 imstb_SRCS   = runner/main.c runner/scn.c runner/scn_act.c \
                runner/scn_check.c runner/run.c runner/field.c \
                runner/match.c runner/launch.c runner/drive.c runner/up.c \
-               runner/report.c $(writers_SRCS)
+               runner/report.c runner/drive_client.c $(writers_SRCS)
 imstb_MODS  := base trace sip diam
 
 # The scenario parser and the matcher, in-process: no process, no loop.

@@ -38,6 +38,7 @@ enum scn_field_kind {
 	SCN_F_AVP,    /* avp NAME[N], anywhere in the message */
 	SCN_F_CMD,    /* Diameter command name: MAR, SAA ... */
 	SCN_F_RESULT, /* Result-Code or Experimental-Result-Code */
+	SCN_F_JSON,   /* json KEY[.KEY...]: a member of a JSON body */
 };
 
 struct scn_field {
@@ -102,8 +103,10 @@ struct scn_step {
 
 /* Actions, in the order the driver runs them (table in scn.c). */
 enum scn_act_kind {
-	SCN_ACT_CLIENT = 0, /* client NAME register|refresh|deregister k=v.. */
-	SCN_ACT_WAIT_CLIENT, /* wait client NAME EVENT [status=N] [TIME] */
+	SCN_ACT_CLIENT = 0, /* client NAME register|refresh|deregister k=v..
+			       or client NAME web get|login [words] */
+	SCN_ACT_WAIT_CLIENT, /* wait client NAME EVENT [status=N]
+				[result=R] [TIME] */
 	SCN_ACT_SLEEP,       /* wait TIME */
 	SCN_ACT_STOP,        /* stop NODE: SIGSTOP, it never answers */
 	SCN_ACT_RESUME,      /* resume NODE: SIGCONT */
@@ -117,11 +120,14 @@ struct scn_action {
 	int line;
 	char *text;              /* the line as written */
 	char node[SCN_NAME_LEN]; /* node, or the UA name for client/wait */
-	char verb[16];           /* register/refresh/deregister; wait event */
-	char **kv;               /* client: extra key=value words (owned) */
+	char verb[16];           /* register/refresh/deregister, "web get",
+				    "web login"; wait: the event */
+	char **kv;               /* client: extra key=value words, or the
+				    words after web get|login (owned) */
 	size_t nkv;
 	long ms;                 /* wait: timeout / duration */
 	int status;              /* wait client: expected status, 0 any */
+	char result[32];         /* wait client: expected "result", "" any */
 };
 
 struct scn_user {

@@ -31,9 +31,10 @@ static struct scn_action *new_action(struct scn_parser *p,
 }
 
 static const char *const client_verbs[] = { "register", "refresh",
-					    "deregister" };
+					    "deregister", "web" };
 static const char *const client_events[] = { "registered", "refreshed",
-					     "deregistered", "failed" };
+					     "deregistered", "failed", "page",
+					     "login" };
 
 static int need_client_user(struct scn_parser *p, const char *ua)
 {
@@ -45,40 +46,99 @@ static int need_client_user(struct scn_parser *p, const char *ua)
 	return 0;
 }
 
+/* register's settings: key, allowed values (NULL: any). */
+static const struct {
+	const char *key;
+	const char *const *values;
+	const char *what; /* the values, for the error */
+} reg_keys[] = {
+	{ "transport=", (const char *const[]){ "udp", "tcp", NULL },
+	  "udp or tcp" },
+	{ "via=", (const char *const[]){ "udp", "tcp", "ws", "wss", NULL },
+	  "udp, tcp, ws or wss" },
+	{ "expires=", NULL, NULL },
+	{ "password=", NULL, NULL },
+	{ "url=", NULL, NULL },
+	{ "origin=", NULL, NULL },
+	{ "credential=", (const char *const[]){ "terminate", "none", NULL },
+	  "terminate or none" },
+	{ "auth=", (const char *const[]){ "digest", "bearer", NULL },
+	  "digest or bearer" },
+	{ "token=", NULL, NULL },
+};
+
+static int reg_setting(struct scn_parser *p, const char *w)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(reg_keys); k++) {
+		size_t n = strlen(reg_keys[k].key);
+		const char *const *v = reg_keys[k].values;
+
+		if (strncmp(w, reg_keys[k].key, n))
+			continue;
+		for (; v && *v && strcmp(*v, w + n); v++)
+			;
+		if (v && !*v)
+			return scn__fail(p, "%.*s must be %s", (int)n - 1, w,
+					 reg_keys[k].what);
+		if (!strcmp(reg_keys[k].key, "via=") && !strncmp(w + n, "ws", 2)
+		    && !scn_has_node(p->s, "wsf"))
+			return scn__fail(p, "%s needs the wsf node", w);
+		return 0;
+	}
+	return scn__fail(p,
+			 "unknown client setting '%s' (register takes "
+			 "via=udp|tcp|ws|wss, transport=, expires=N, "
+			 "password=PW, url=, origin=, credential=terminate, "
+			 "auth=digest|bearer, token=)",
+			 w);
+}
+
+/* client USER web get [PATH] | client USER web login [ID PASSWORD] */
+static int web_words(struct scn_parser *p, struct scn_toks *t)
+{
+	bool get = t->n > 3 && !strcmp(t->v[3], "get");
+	bool login = t->n > 3 && !strcmp(t->v[3], "login");
+
+	if (!scn_has_node(p->s, "wws"))
+		return scn__fail(p, "web actions need the wws node");
+	if ((get && t->n <= 5 && (t->n == 4 || t->v[4][0] == '/')) ||
+	    (login && (t->n == 4 || t->n == 6)))
+		return 0;
+	return scn__fail(p, "usage: client USER web get [/PATH] | client "
+			    "USER web login [ID PASSWORD]");
+}
+
 int scn__act_client(struct scn_parser *p, struct scn_toks *t, const char *line)
 {
 	struct scn_action *a;
+	bool web;
+	int first;
 
 	if (t->n < 3 ||
 	    !scn__in_list(t->v[2], client_verbs, ARRAY_SIZE(client_verbs)))
 		return scn__fail(p, "usage: client USER register|refresh|"
-				    "deregister [key=value...]");
+				    "deregister [key=value...] | client USER "
+				    "web get|login ...");
 	if (need_client_user(p, t->v[1]))
 		return -EINVAL;
-	for (int i = 3; i < t->n; i++) {
-		static const char *const keys[] = { "transport=", "expires=",
-						    "password=" };
-		bool ok = false;
-
-		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-			ok |= !strncmp(t->v[i], keys[k], strlen(keys[k]));
-		if (!ok || strcmp(t->v[2], "register"))
-			return scn__fail(p,
-					 "unknown client setting '%s' "
-					 "(register takes transport=udp|tcp, "
-					 "expires=N, password=PW)",
-					 t->v[i]);
-		if (!strncmp(t->v[i], "transport=", 10) &&
-		    strcmp(t->v[i] + 10, "udp") && strcmp(t->v[i] + 10, "tcp"))
-			return scn__fail(p, "transport must be udp or tcp");
+	web = !strcmp(t->v[2], "web");
+	if (web && web_words(p, t))
+		return -EINVAL;
+	for (int i = 3; !web && i < t->n; i++) {
+		if (strcmp(t->v[2], "register"))
+			return scn__fail(p, "%s takes no setting", t->v[2]);
+		if (reg_setting(p, t->v[i]))
+			return -EINVAL;
 	}
 	a = new_action(p, SCN_ACT_CLIENT, line);
 	snprintf(a->node, SCN_NAME_LEN, "%s", t->v[1]);
-	snprintf(a->verb, sizeof(a->verb), "%s", t->v[2]);
-	a->nkv = (size_t)t->n - 3;
+	snprintf(a->verb, sizeof(a->verb), "%s%s%s", t->v[2], web ? " " : "",
+		 web ? t->v[3] : "");
+	first = web ? 4 : 3;
+	a->nkv = (size_t)(t->n - first);
 	a->kv = xcalloc(a->nkv + 1, sizeof(char *));
 	for (size_t i = 0; i < a->nkv; i++)
-		a->kv[i] = xstrdup(t->v[i + 3]);
+		a->kv[i] = xstrdup(t->v[(size_t)first + i]);
 	return 0;
 }
 
@@ -99,8 +159,9 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 	if (t->n < 4 || strcmp(t->v[1], "client") ||
 	    !scn__in_list(t->v[3], client_events, ARRAY_SIZE(client_events)))
 		return scn__fail(p, "usage: wait DURATION | wait client USER "
-				    "registered|refreshed|deregistered|failed "
-				    "[status=N] [DURATION]");
+				    "registered|refreshed|deregistered|failed|"
+				    "page|login [status=N] [result=R] "
+				    "[DURATION]");
 	if (need_client_user(p, t->v[2]))
 		return -EINVAL;
 	ms = 10000;
@@ -113,6 +174,11 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 				return scn__fail(p, "bad status '%s'",
 						 t->v[i] + 7);
 			status = (int)v;
+		} else if (!strncmp(t->v[i], "result=", 7)) {
+			if (!t->v[i][7] || strlen(t->v[i] + 7) >= 32)
+				return scn__fail(p, "bad result '%s'",
+						 t->v[i] + 7);
+			continue;
 		} else if (scn__duration(t->v[i], &ms)) {
 			return scn__fail(p, "bad duration '%s' (500ms, 2s)",
 					 t->v[i]);
@@ -123,6 +189,10 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 	snprintf(a->verb, sizeof(a->verb), "%s", t->v[3]);
 	a->ms = ms;
 	a->status = status;
+	for (int i = 4; i < t->n; i++)
+		if (!strncmp(t->v[i], "result=", 7))
+			snprintf(a->result, sizeof(a->result), "%s",
+				 t->v[i] + 7);
 	return 0;
 }
 

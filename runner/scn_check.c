@@ -29,12 +29,12 @@ static const struct {
 	bool countable;	 /* `count` may precede it */
 } fields[] = {
 	{ "startline", SCN_F_START, 0, P_ALL, false },
-	{ "method", SCN_F_METHOD, 0, P_SIP | P_HTTP, false },
-	{ "status", SCN_F_STATUS, 0, P_SIP | P_HTTP, false },
-	{ "reason", SCN_F_REASON, 0, P_SIP | P_HTTP, false },
+	{ "method", SCN_F_METHOD, 0, P_SIP | P_HTTP | P_WS, false },
+	{ "status", SCN_F_STATUS, 0, P_SIP | P_HTTP | P_WS, false },
+	{ "reason", SCN_F_REASON, 0, P_SIP | P_HTTP | P_WS, false },
 	{ "ruri", SCN_F_RURI, 0, P_SIP, false },
-	{ "header", SCN_F_HEADER, 1, P_SIP | P_HTTP, true },
-	{ "param", SCN_F_PARAM, 2, P_SIP | P_HTTP, false },
+	{ "header", SCN_F_HEADER, 1, P_SIP | P_HTTP | P_WS, true },
+	{ "param", SCN_F_PARAM, 2, P_SIP | P_HTTP | P_WS, false },
 	{ "uri", SCN_F_URI, 1, P_SIP, false },
 	{ "uriparam", SCN_F_URIPARAM, 2, P_SIP, false },
 	{ "body", SCN_F_BODY, 0, P_SIP | P_HTTP | P_WS, false },
@@ -42,6 +42,7 @@ static const struct {
 	{ "avp", SCN_F_AVP, 1, P_DIAM, true },
 	{ "cmd", SCN_F_CMD, 0, P_DIAM, false },
 	{ "result", SCN_F_RESULT, 0, P_DIAM, false },
+	{ "json", SCN_F_JSON, 1, P_HTTP, false },
 };
 
 static const struct {
@@ -369,7 +370,8 @@ static int parse_field(struct scn_parser *p, struct scn_toks *t, int *i,
 			p,
 			"'%s' is not a field (header, param, uri, "
 			"uriparam, status, method, reason, ruri, "
-			"startline, body, transport, avp, cmd, result)",
+			"startline, body, transport, avp, cmd, result, "
+			"json)",
 			*i < t->n ? t->v[*i] : "");
 	f->kind = fields[k].kind;
 	if (!(fields[k].protos & (1u << proto)))

@@ -8,7 +8,7 @@
 #include "base/base.h"
 #include "scn.h"
 
-#define SCN_MAX_TOKS 48
+#define SCN_MAX_TOKS 128 /* a purpose or note line is words too */
 
 /* Makes room for one more element at the end of a heap array. */
 #define GROW(arr, n) ((arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr))))

@@ -144,10 +144,11 @@ static int start_all(struct up *u, const char *bindir)
 		u->nprocs++;
 		launch_proc_set(p, "trace_file=" UP_TRACE);
 		launch_proc_set(p, "trace_node=%s", k->name);
-		for (size_t j = 0; j < 2 && k->peer_key[j]; j++)
-			launch_proc_set(
-				p, "%s=%u", k->peer_key[j],
-				port_of(u, launch_kind_find(k->peer_node[j])));
+		for (size_t j = 0; j < LAUNCH_PEERS && k->peers[j].node; j++)
+			if (launch_kind_find(k->peers[j].node)->up)
+				launch_proc_set(p, k->peers[j].set,
+						port_of(u, launch_kind_find(
+							   k->peers[j].node)));
 		for (size_t j = 0; j < u->nsets; j++)
 			if (u->sets[j].kind == k)
 				launch_proc_set(p, "%s", u->sets[j].kv);

@@ -665,7 +665,7 @@ static const struct {
 	{ "refresh nobody", -ENOENT, "no UA named nobody" },
 	{ "deregister nobody", -ENOENT, "no UA named nobody" },
 	{ "refresh", -EINVAL, "usage: refresh NAME" },
-	{ "a b c d e f g h i j k", -EINVAL, "too many words" },
+	{ "a b c d e f g h i j k l m n o", -EINVAL, "too many words" },
 };
 
 START_TEST(test_commands)

@@ -15,6 +15,8 @@
 /* ---- parser ------------------------------------------------------------- */
 
 #define HEAD "title T\nfigure TS 24.228 5.2.2.3\nnodes client pcscf scscf hss\n"
+#define WEB "title T\nfigure 6.X.2.1.2.2-1\nnodes client wws wsf pcscf\n" \
+	    "user alice\nstep 1 client -> wws HTTP GET /\n"
 
 static const struct {
 	const char *text;
@@ -74,6 +76,29 @@ static const struct {
 	{ HEAD "timers slow\n", "usage: timers" },
 	{ HEAD "config pcscf t1_ms\n", "is not key=value" },
 	{ HEAD, "no step" },
+	/* WebRTC: actions, the WS selector, json */
+	{ WEB "client alice web get /\nclient alice web login\n"
+	      "client alice web login a@b pw\n"
+	      "wait client alice login status=200 result=ims_auth_required\n"
+	      "client alice register via=wss credential=terminate\n"
+	      "client alice register via=ws auth=bearer token=x.y.z\n"
+	      "step 4 client -> wsf WS upgrade\n"
+	      "  header Sec-WebSocket-Protocol == sip\n"
+	      "step 3 wws -> client HTTP 200\n  json result == ok\n",
+	  NULL },
+	{ HEAD "user alice\nclient alice web get /\n", "need the wws node" },
+	{ WEB "client alice web get page\n", "usage: client USER web" },
+	{ WEB "client alice web login a@b\n", "usage: client USER web" },
+	{ WEB "client alice register via=sctp\n",
+	  "via must be udp, tcp, ws or wss" },
+	{ WEB "client alice register credential=keep\n",
+	  "credential must be terminate or none" },
+	{ WEB "client alice refresh via=wss\n", "refresh takes no setting" },
+	{ HEAD "user alice\nclient alice register via=wss\n",
+	  "via=wss needs the wsf node" },
+	{ WEB "wait client alice login result=\n", "bad result" },
+	{ WEB "step 1 client -> wsf SIP REGISTER\n  json x == 1\n",
+	  "'json' does not apply to SIP" },
 };
 
 START_TEST(test_parse)
@@ -487,6 +512,122 @@ START_TEST(test_match)
 }
 END_TEST
 
+/* ---- HTTP and WebSocket events ---------------------------------------- */
+
+#define LOGIN_REQ "POST /login HTTP/1.1\r\nHost: x\r\n" \
+	"Content-Type: application/json\r\nContent-Length: 36\r\n\r\n" \
+	"{\"id\":\"sip:a@ims\",\"password\":\"pw\"}"
+#define LOGIN_RESP "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 62\r\n\r\n{\"result\":\"ims_auth_required\"," \
+	"\"impu\":\"sip:a@ims\",\"n\":{\"k\":[1,2]}}"
+#define UPGRADE "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" \
+	"Connection: Upgrade\r\nSec-WebSocket-Protocol: sip\r\n\r\n"
+#define SWITCH "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" \
+	"Sec-WebSocket-Protocol: sip\r\n\r\n"
+
+static const struct {
+	int from, to; /* 0 client, 1 wws, 2 wsf */
+	const char *raw;
+} web_flow[] = {
+	{ 0, 1, LOGIN_REQ },
+	{ 1, 0, LOGIN_RESP },
+	{ 0, 2, UPGRADE },
+	{ 2, 0, SWITCH },
+};
+
+static const struct {
+	const char *steps;
+	const char *label; /* NULL: passes; else the step that fails */
+	const char *detail;
+} web_vec[] = {
+	{ "step 2 client -> wws HTTP POST /login\n"
+	  "  json id == sip:a@ims\n  header Content-Type ~ json\n"
+	  "step 3 wws -> client HTTP 200\n"
+	  "  json result == ims_auth_required\n  json n.k[2] == 2\n"
+	  "  json n == \"{\\\"k\\\":[1,2]}\"\n  json token absent\n"
+	  "step 4 client -> wsf WS upgrade\n"
+	  "  header Sec-WebSocket-Protocol == sip\n  method == GET\n"
+	  "step 4 wsf -> client WS 101\n  status == 101\n",
+	  NULL, NULL },
+	{ "step 3 wws -> client HTTP 200\n  json result == ok\n", "3",
+	  "json result: expected == \"ok\", got \"ims_auth_required\"" },
+	{ "step 2 client -> wws HTTP POST /login\n  json x.y present\n", "2",
+	  "json x.y: expected present, got (absent)" },
+	{ "step 4 client -> wws WS upgrade\n", "4",
+	  "no WS upgrade from client to wws" },
+	{ "step 4 client -> wsf HTTP POST /login\n", "4",
+	  "no HTTP POST /login from client to wsf" },
+	{ "step 4 wsf -> client WS upgrade\n", "4",
+	  "no WS upgrade from wsf to client" },
+};
+
+START_TEST(test_web)
+{
+	static const char *const names[] = { "client", "wws", "wsf" };
+	static const uint16_t ports[] = { 41000, 8443, 7443 };
+	struct mt_name nm[3];
+	struct rn_event *ev = NULL;
+	struct rn_run *r = xcalloc(1, sizeof(*r));
+	char err[SCN_ERR_LEN];
+	struct scn *s;
+	struct buf b;
+	size_t n = 0;
+	bool found = false;
+
+	for (int k = 0; k < 3; k++) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&nm[k].addr;
+
+		memset(&nm[k], 0, sizeof(nm[k]));
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(ports[k]);
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		snprintf(nm[k].name, sizeof(nm[k].name), "%s", names[k]);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(web_flow); k++) {
+		struct rn_event *e;
+
+		ev = xrealloc(ev, (n + 1) * sizeof(*ev));
+		e = &ev[n++];
+		memset(e, 0, sizeof(*e));
+		e->t = 100.0 + (double)k;
+		e->sent = true;
+		snprintf(e->node, sizeof(e->node), "%s",
+			 names[web_flow[k].from]);
+		snprintf(e->proto, sizeof(e->proto), "http");
+		snprintf(e->transport, sizeof(e->transport), "tls");
+		e->src = nm[web_flow[k].from].addr;
+		e->dst = nm[web_flow[k].to].addr;
+		e->summary = xstrdup("HTTP");
+		e->raw = (unsigned char *)xstrdup(web_flow[k].raw);
+		e->len = strlen(web_flow[k].raw);
+	}
+	mt_events_build(r, ev, n, nm, 3);
+	buf_init(&b);
+	buf_printf(&b, "title T\nfigure F\nnodes client wws wsf\n%s",
+		   web_vec[_i].steps);
+	ck_assert_msg(scn_parse(&s, "w.scn", b.data, err) == 0, "%s", err);
+	mt_match(r, s);
+	for (size_t k = 0; k < r->nsteps; k++) {
+		if (!web_vec[_i].label) {
+			ck_assert_msg(r->steps[k].ok, "step %s: %s",
+				      r->steps[k].label, r->steps[k].detail);
+			continue;
+		}
+		if (strcmp(r->steps[k].label, web_vec[_i].label))
+			continue;
+		ck_assert(!r->steps[k].ok);
+		ck_assert_msg(strstr(r->steps[k].detail, web_vec[_i].detail),
+			      "'%s' lacks '%s'", r->steps[k].detail,
+			      web_vec[_i].detail);
+		found = true;
+	}
+	ck_assert(web_vec[_i].label ? found && !r->passed : r->passed);
+	scn_free(s);
+	buf_close(&b);
+	rn_run_free(r);
+}
+END_TEST
+
 START_TEST(test_trace_read)
 {
 	char path[] = "/tmp/check_scn.XXXXXX";
@@ -540,6 +681,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_whole);
 	tcase_add_test(tc, test_events);
 	tcase_add_loop_test(tc, test_match, 0, (int)ARRAY_SIZE(match_vec));
+	tcase_add_loop_test(tc, test_web, 0, (int)ARRAY_SIZE(web_vec));
 	tcase_add_test(tc, test_trace_read);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,197 @@
+/*
+ * drive_client.c - the client-sim side of a run: the `client` actions
+ * turned into its stdin commands (with the URLs of the run's wws and wsf),
+ * and its JSON events read back for `wait client`.
+ */
+#include "drive_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the client's events ----------------------------------------------------
+ */
+
+int drive__client_pump(struct drv *d, int ms)
+{
+	struct pollfd pfd = { .fd = d->client->out_fd, .events = POLLIN };
+	char chunk[4096];
+	ssize_t n;
+	char *nl;
+
+	if (pfd.fd < 0)
+		return -ECHILD;
+	if (poll(&pfd, 1, ms) < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	while ((n = read(pfd.fd, chunk, sizeof(chunk))) > 0)
+		buf_append(&d->cin, chunk, (size_t)n);
+	while (d->cin.len && (nl = memchr(d->cin.data, '\n', d->cin.len))) {
+		json_t *ev;
+
+		*nl = '\0';
+		ev = json_loads(d->cin.data, 0, NULL);
+		if (ev && json_is_object(ev)) {
+			d->evq = xrealloc(d->evq,
+					  (d->nevq + 1) * sizeof(json_t *));
+			d->evq[d->nevq++] = ev;
+		} else {
+			json_decref(ev);
+		}
+		buf_consume(&d->cin, (size_t)(nl - d->cin.data) + 1);
+	}
+	return n == 0 ? -ECHILD : 0;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* ---- actions ----------------------------------------------------------------
+ */
+
+/* Does a setting of the action equal w ("via=ws"), or start with it when
+ * w ends with '=' ("url=")? */
+static bool has_kv(const struct scn_action *a, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (size_t i = 0; i < a->nkv; i++)
+		if (w[n - 1] == '=' ? !strncmp(a->kv[i], w, n)
+				    : !strcmp(a->kv[i], w))
+			return true;
+	return false;
+}
+
+int drive__act_client(struct drv *d, const struct scn_action *a,
+		      struct buf *why)
+{
+	const struct scn_user *u = scn_user_find(d->s, a->node);
+	const char *pw = u->password;
+	struct launch_proc *wsf;
+	struct buf cmd;
+	int rc = 0;
+
+	if (!d->client || !launch_proc_alive(d->client)) {
+		buf_puts(why, "client-sim is not running");
+		return -ECHILD;
+	}
+	buf_init(&cmd);
+	for (size_t i = 0; i < a->nkv; i++)
+		if (!strncmp(a->kv[i], "password=", 9))
+			pw = a->kv[i] + 9;
+	if (!strcmp(a->verb, "register")) {
+		buf_printf(&cmd, "register %s %s %s %s", u->name, u->impu,
+			   u->impi, pw);
+		for (size_t i = 0; i < a->nkv; i++)
+			if (strncmp(a->kv[i], "password=", 9))
+				buf_printf(&cmd, " %s", a->kv[i]);
+		/* The plain WebSocket port is not in client-sim's config. */
+		if (has_kv(a, "via=ws") && !has_kv(a, "url=") &&
+		    (wsf = drive__proc_find(d, "wsf")))
+			buf_printf(&cmd, " url=ws://127.0.0.1:%u",
+				   wsf->extra_port[0]);
+	} else if (!strcmp(a->verb, "web get")) {
+		/* relative to client-sim's wws_url: the run's wws */
+		buf_printf(&cmd, "web %s get %s", u->name,
+			   a->nkv ? a->kv[0] : "/");
+	} else if (!strcmp(a->verb, "web login")) {
+		buf_printf(&cmd, "web %s login /login %s %s", u->name,
+			   a->nkv ? a->kv[0] : u->impu,
+			   a->nkv ? a->kv[1] : u->password);
+	} else {
+		buf_printf(&cmd, "%s %s", a->verb, u->name);
+	}
+	buf_puts(&cmd, "\n");
+	if (write(d->client->in_fd, cmd.data, cmd.len) != (ssize_t)cmd.len) {
+		buf_printf(why, "cannot write to client-sim: %s",
+			   strerror(errno));
+		rc = -EIO;
+	}
+	buf_close(&cmd);
+	return rc;
+}
+
+/* The next event of this UA (or a UA-less error), removed from the
+ * queue; NULL if none yet. */
+static json_t *client_take(struct drv *d, const char *ua)
+{
+	for (size_t i = 0; i < d->nevq; i++) {
+		json_t *ev = d->evq[i];
+		const char *u = jstr(ev, "ua");
+
+		if (strcmp(u, ua) && (*u || strcmp(jstr(ev, "event"), "error")))
+			continue;
+		memmove(&d->evq[i], &d->evq[i + 1],
+			(d->nevq - i - 1) * sizeof(json_t *));
+		d->nevq--;
+		return ev;
+	}
+	return NULL;
+}
+
+int drive__act_wait_client(struct drv *d, const struct scn_action *a,
+			   struct buf *why)
+{
+	int64_t end = launch_now_ms() + a->ms;
+	json_t *ev;
+	int rc = 0;
+
+	if (end > d->deadline)
+		end = d->deadline;
+	for (;;) {
+		while ((ev = client_take(d, a->node)) != NULL) {
+			const char *e = jstr(ev, "event");
+			int st = (int)json_integer_value(
+				json_object_get(ev, "status"));
+			bool want = !strcmp(e, a->verb);
+
+			if (!want && !strcmp(e, "refreshed")) {
+				json_decref(ev); /* by itself: not news */
+				continue;
+			}
+			if (want && (!a->status || a->status == st) &&
+			    (!a->result[0] ||
+			     !strcmp(a->result, jstr(ev, "result")))) {
+				json_decref(ev);
+				return 0;
+			}
+			buf_printf(why, "client-sim said %s", e);
+			if (st)
+				buf_printf(why, " %d", st);
+			if (*jstr(ev, "result"))
+				buf_printf(why, " %s", jstr(ev, "result"));
+			if (*jstr(ev, "reason"))
+				buf_printf(why, " (%s)", jstr(ev, "reason"));
+			if (want && a->status && a->status != st)
+				buf_printf(why, ", not status %d", a->status);
+			else if (want)
+				buf_printf(why, ", not result %s", a->result);
+			json_decref(ev);
+			return -EPROTO;
+		}
+		if (rc == -ECHILD) {
+			buf_printf(why, "client-sim ended (status %d)",
+				   launch_proc_alive(d->client)
+					   ? 0
+					   : d->client->status);
+			return rc;
+		}
+		if (launch_interrupted())
+			return -EINTR;
+		if (launch_now_ms() >= end) {
+			buf_printf(why, "no `%s` within %ld ms", a->verb,
+				   a->ms);
+			return -ETIMEDOUT;
+		}
+		rc = drive__client_pump(d, (int)(end - launch_now_ms()));
+		if (rc == -EINTR)
+			return rc;
+	}
+}
+
