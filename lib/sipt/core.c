@@ -337,6 +337,7 @@ int sipt_recv(struct sipt *s, struct sipt_flow *f, char *p, size_t len)
 	struct sip_msg *m = NULL;
 	struct perr e = { 0 };
 	size_t skip = 0;
+	bool framed;
 	int err = 0;
 
 	if (s->closing || f->sipt != s)
@@ -348,7 +349,10 @@ int sipt_recv(struct sipt *s, struct sipt_flow *f, char *p, size_t len)
 	if (skip == len)
 		goto out;
 	m = xmalloc(sizeof(*m));
-	err = sip_msg_parse(m, p + skip, len - skip, f->stream, &e);
+	/* A WebSocket message frames one SIP message (RFC 7118 §5): like a
+	 * datagram, Content-Length is optional there. */
+	framed = f->proto == SIPT_WS || f->proto == SIPT_WSS;
+	err = sip_msg_parse(m, p + skip, len - skip, f->stream && !framed, &e);
 	if (err) {
 		err = recv_bad(f, p + skip, len - skip, &e) ? -EBADMSG : 0;
 		goto out;

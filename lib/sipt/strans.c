@@ -166,7 +166,11 @@ static struct sipt_strans *strans_new(struct sipt *s, struct sipt_flow *f,
 	via_stamp(m, (const struct sockaddr *)&f->peer, &b);
 	st->raw = buf_steal(&b, &len);
 	st->req = xmalloc(sizeof(*st->req));
-	if (sip_msg_parse(st->req, st->raw, len, f->stream, &e)) {
+	/* WS frames one message each (RFC 7118 §5): Content-Length optional */
+	if (sip_msg_parse(st->req, st->raw, len,
+			  f->stream && f->proto != SIPT_WS &&
+				  f->proto != SIPT_WSS,
+			  &e)) {
 		log_warn("sipt: stamped request does not parse: %s",
 			 e.why ? e.why : "?");
 		return obj_unref(st);

@@ -1,0 +1,94 @@
+/*
+ * wsf.h - the WebRTC Signalling Function (TR 23.701 §6.X; the WebSocket
+ * half of TS 24.371's eP-CSCF): SIP over WebSocket (RFC 7118) from web
+ * clients on one side, SIP over UDP or TCP to the P-CSCF on the other.
+ *
+ * Client side: an HTTPS server (wss_port) and a plain HTTP one (ws_port)
+ * that take WebSocket upgrades with the `sip` subprotocol (RFC 7118 §4:
+ * required) from allowed Origins. Each WebSocket connection is a SIP flow;
+ * each WebSocket message one SIP message (text or binary frames); CRLF
+ * keep-alives (RFC 5626 §4.4.1) get a CRLF back.
+ *
+ * It is a stateful proxy (RFC 3261 §16). A REGISTER from a client goes to
+ * the P-CSCF with a Path naming the connection by a flow token
+ * (`<sip:TOKEN@listen:sip_port;transport=udp;lr;ob>`, RFC 5626 §5.2,
+ * RFC 3327); the client's Via (WS/WSS, `.invalid` host) stays below ours
+ * with received/rport, and its Contact is never rewritten. A request from
+ * the IMS side whose top Route (or Request-URI) carries a flow token goes
+ * back over that connection: 403 if the token's HMAC is wrong, 430 Flow
+ * Failed if the connection is gone (RFC 5626 §5.3).
+ *
+ * Flow tokens: 16 hex digits of connection id, then 16 hex digits of
+ * HMAC-SHA-256(flow_secret, id) cut to 8 bytes. flow_secret "" = 32 random
+ * bytes drawn at start (from the seeded rng).
+ *
+ * challenge = forward (TR 23.701 NOTE 4): the 401 goes to the client.
+ * challenge = terminate (NOTE 3): a client on WSS hands its IMS password in
+ * `X-IMS-Credential: impi="...", password="..."` (removed before
+ * forwarding, kept on that flow only); on a 401 the wsf answers the Digest
+ * challenge itself and the client sees only the final answer. CSeq
+ * mapping: the wsf's answered REGISTER carries the client's CSeq + 1; from
+ * then on every request of that Call-ID on that flow is forwarded with
+ * CSeq + k (k = REGISTERs the wsf added) and each response is given back
+ * the client's own CSeq, so the client's numbering never collides with the
+ * registrar's (RFC 3261 §10.3 item 7). In forward mode the header is
+ * removed and ignored.
+ *
+ * Token checks (issue [token]): every request from a client reaches IMS
+ * through client_forward() in proxy.c, which reads the request from its
+ * server transaction; a Bearer check (async HTTPS to the WWS, or a local
+ * JWT check) goes in front of it, holding a reference to the transaction.
+ */
+#ifndef IMSTB_WSF_H
+#define IMSTB_WSF_H
+
+#include <uv.h>
+
+#include "app/app.h"
+
+enum wsf_challenge { WSF_CHAL_FORWARD = 0, WSF_CHAL_TERMINATE };
+
+struct wsf_conf {
+	struct app_common common;
+	char *listen;
+	long wss_port;  /* 0: OS-chosen */
+	long ws_port;   /* 0: off; -1: OS-chosen (tests) */
+	long sip_port;  /* UDP and TCP; 0: OS-chosen */
+	char *pcscf_host;
+	long pcscf_port;
+	int pcscf_transport; /* 0 udp, 1 tcp */
+	char *cert, *key;    /* PEM files; both missing: self-signed made */
+	char *keylog_file;
+	char *allowed_origins; /* comma list; "*" = any (Origin optional) */
+	int challenge;         /* enum wsf_challenge */
+	long ping_ms, idle_ms, handshake_ms;
+	long max_msg, max_conns;
+	long t1_ms, t2_ms, t4_ms, tcp_idle_ms, max_trans;
+	char *flow_secret;
+};
+
+extern const struct conf_key wsf_conf_keys[];
+
+struct wsf;
+
+/* Checks what the key table cannot (numeric addresses, origins). 0, or
+ * -EINVAL with a one-line reason naming the key in err. */
+int wsf_conf_check(const struct wsf_conf *c, char *err, size_t n);
+
+/* Makes the certificate if needed, binds the listeners (WSS, WS, SIP UDP
+ * and TCP). On failure err names the cause: -EADDRINUSE and other libuv
+ * errors, -ENOENT/-EINVAL for certificate files. trace, rng and conf are
+ * borrowed and must outlive w. */
+int wsf_new(struct wsf **out, uv_loop_t *loop, const struct wsf_conf *conf,
+	    struct trace *trace, struct rng *rng, char *err, size_t errlen);
+/* Closes every WebSocket connection (1001 going away), the listeners and
+ * the SIP stack; frees w at once (handles finish closing on the loop). */
+void wsf_close(struct wsf *w);
+
+uint16_t wsf_wss_port(const struct wsf *w);
+uint16_t wsf_ws_port(const struct wsf *w); /* 0 when off */
+uint16_t wsf_sip_port(const struct wsf *w);
+/* Open WebSocket flows. */
+size_t wsf_flow_count(const struct wsf *w);
+
+#endif
