@@ -325,19 +325,19 @@ static void cred_take(struct wsf *w, struct wsf_flow *f,
 }
 
 /*
- * Forwards the client's request held by st. This is the step a token
- * check (issue [token]) goes in front of: the check may run later (an
- * HTTPS round trip to the WWS) as long as it holds a reference to st,
- * then calls this or answers st itself.
+ * Forwards the client's request held by st. The token check (tokencheck.c)
+ * goes in front of it: it may run later (an HTTPS round trip to the WWS)
+ * holding a reference to st, then calls this with the TNA Authorization
+ * or answers st itself.
  */
-static void client_forward(struct wsf *w, struct sipt_strans *st,
-			   struct wsf_flow *f)
+void wsf__client_forward(struct wsf *w, struct sipt_strans *st,
+			 struct wsf_flow *f, struct sv auth)
 {
 	const struct sip_msg *req = sipt_strans_req(st);
 	struct wsf__fwd *fw = fwd_new(w, st, f);
 	int err;
 
-	err = to_ims(fw, req, wsf__flow_cseq_off(f, req->call_id), SV_NULL);
+	err = to_ims(fw, req, wsf__flow_cseq_off(f, req->call_id), auth);
 	if (err) {
 		log_warn("flow %s: cannot reach the P-CSCF: %s", f->id,
 			 strerror(-err));
@@ -357,7 +357,10 @@ static void from_client(struct wsf *w, struct sipt_strans *st,
 	}
 	if (req->method == SIP_METHOD_REGISTER)
 		cred_take(w, f, req);
-	client_forward(w, st, f);
+	if (wsf__token_wanted(w, req))
+		wsf__token_check(w, st, f); /* Figure 6.X.2.1.2.1-1 */
+	else
+		wsf__client_forward(w, st, f, SV_NULL);
 }
 
 /* ---- requests from IMS ------------------------------------------------ */

@@ -14,6 +14,8 @@
 
 static const char *const transports[] = { "udp", "tcp", NULL };
 static const char *const challenges[] = { "forward", "terminate", NULL };
+static const char *const token_checks[] = { "off", "introspect", "local",
+					    NULL };
 
 /* clang-format off */
 #define K(name, type, field, def, help, lo, hi, choices) \
@@ -87,6 +89,39 @@ const struct conf_key wsf_conf_keys[] = {
 	K("flow_secret", CONF_STR, flow_secret, "",
 	  "HMAC key of the flow tokens in Path (empty: random at start)", 0,
 	  0, NULL),
+	K("token_check", CONF_CHOICE, token_check, "introspect",
+	  "REGISTER with Authorization: Bearer (TR 23.701 6.X.2.1.2.1): "
+	  "introspect (RFC 7662 at the WWS, steps 6-7), local (signature and "
+	  "claims with the WWS's JWK Set) or off (forwarded untouched)",
+	  0, 0, token_checks),
+	K("ims_from_claims", CONF_BOOL, ims_from_claims, "false",
+	  "NOTE 2: IMPU and IMPI from the token's impu/impi claims, not from "
+	  "the WWS's lookup (local always uses the claims)",
+	  0, 0, NULL),
+	K("trusted_wws", CONF_STR, trusted_wws, "https://127.0.0.1:8443",
+	  "token issuers accepted (comma list of iss URLs, each the WWS base "
+	  "URL: <iss>/introspect, <iss>/.well-known/jwks.json; numeric host)",
+	  0, 0, NULL),
+	K("introspect_client", CONF_STR, introspect_client, "wsf:wsf-secret",
+	  "client_id:secret the wsf gives the WWS's /introspect (HTTP Basic, "
+	  "RFC 7662 2.1)",
+	  0, 0, NULL),
+	K("token_audience", CONF_STR, token_audience, "wsf",
+	  "aud a token must carry", 0, 0, NULL),
+	K("token_leeway_s", CONF_INT, token_leeway_s, "30",
+	  "clock skew allowed on exp, nbf and iat, seconds", 0, 3600, NULL),
+	K("jwks_refresh_s", CONF_INT, jwks_refresh_s, "300",
+	  "a cached JWK Set is fetched again after this (and for an unknown "
+	  "kid), seconds",
+	  1, 86400, NULL),
+	K("wws_ca_file", CONF_STR, wws_ca_file, "",
+	  "CA (PEM) to verify the WWS's certificate with; empty: not verified "
+	  "(testbed default, self-signed WWS)",
+	  0, 0, NULL),
+	K("introspect_timeout_ms", CONF_INT, introspect_timeout_ms, "2000",
+	  "an HTTPS request to a WWS (introspection, JWK Set) must be "
+	  "answered within this, else 503 with Retry-After",
+	  10, 600000, NULL),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -124,7 +159,7 @@ int wsf_conf_check(const struct wsf_conf *c, char *err, size_t n)
 			 WSF_SECRET_MAX);
 		return -EINVAL;
 	}
-	return 0;
+	return wsf__token_conf_check(c, err, n);
 }
 
 /* ---- traces ----------------------------------------------------------- */
@@ -141,8 +176,8 @@ static void on_sip_trace(struct sipt *s, enum sipt_dir dir,
 		      bytes, len);
 }
 
-static void on_http_trace(struct stream *s, bool sent, struct sv start_line,
-			  const char *raw, size_t len, void *arg)
+void wsf__http_trace(struct stream *s, bool sent, struct sv start_line,
+		     const char *raw, size_t len, void *arg)
 {
 	struct wsf *w = arg;
 
@@ -339,7 +374,7 @@ static int http_setup(struct wsf *w, char *err, size_t errlen)
 		goto out;
 	}
 	http_server_set_name(w->wss, "imstb-wsf");
-	http_server_set_trace(w->wss, on_http_trace, w);
+	http_server_set_trace(w->wss, wsf__http_trace, w);
 	if (!c->ws_port)
 		goto out;
 	rc = http_server_new(&w->ws, w->loop, c->listen,
@@ -351,7 +386,7 @@ static int http_setup(struct wsf *w, char *err, size_t errlen)
 		goto out;
 	}
 	http_server_set_name(w->ws, "imstb-wsf");
-	http_server_set_trace(w->ws, on_http_trace, w);
+	http_server_set_trace(w->ws, wsf__http_trace, w);
 out:
 	return rc;
 }
@@ -421,6 +456,8 @@ int wsf_new(struct wsf **out, uv_loop_t *loop, const struct wsf_conf *conf,
 	w->next_id = rng_u64(rng);
 	rc = tls_setup(w, err, errlen);
 	if (!rc)
+		rc = wsf__token_setup(w, err, errlen);
+	if (!rc)
 		rc = sip_setup(w, err, errlen);
 	if (!rc)
 		rc = http_setup(w, err, errlen);
@@ -442,6 +479,7 @@ void wsf_close(struct wsf *w)
 	if (w->sipt)
 		sipt_close(w->sipt, NULL, NULL);
 	wsf__proxy_close(w);
+	wsf__token_close(w);
 	wsf__flows_detach(w);
 	http_server_free(w->wss);
 	http_server_free(w->ws);

@@ -34,10 +34,42 @@
  * registrar's (RFC 3261 §10.3 item 7). In forward mode the header is
  * removed and ignored.
  *
- * Token checks (issue [token]): every request from a client reaches IMS
- * through client_forward() in proxy.c, which reads the request from its
- * server transaction; a Bearer check (async HTTPS to the WWS, or a local
- * JWT check) goes in front of it, holding a reference to the transaction.
+ * Tokens (TR 23.701 Figure 6.X.2.1.2.1-1, tokencheck.c): a REGISTER whose
+ * Authorization is Bearer (`Bearer <jwt>`, RFC 6750 §2.1 / RFC 8898, or TS
+ * 24.371's `Bearer access_token="<jwt>"`) is the token flow; with Digest
+ * (or none) it is the IMS-credential flow above. token_check picks how:
+ * - introspect (steps 6-7): HTTPS POST <iss>/introspect (RFC 7662, form
+ *   token=..., HTTP Basic introspect_client) to the WWS named by the
+ *   token's iss among trusted_wws, without blocking the loop and bounded
+ *   by introspect_timeout_ms; IMPU/IMPI from its answer;
+ * - local (the "encryption method"): signature, alg, iss, aud, exp, nbf
+ *   checked with the WWS's JWK Set (<iss>/.well-known/jwks.json: fetched
+ *   at start, cached per issuer, fetched again after jwks_refresh_s or for
+ *   an unknown kid); IMPU/IMPI from the claims (NOTE 2 claims required);
+ * - off: Bearer REGISTERs go to IMS untouched (it will not accept them).
+ * ims_from_claims (NOTE 2): with introspect too, IMPU/IMPI come from the
+ * token's claims (once the WWS said active), not from the WWS's lookup.
+ * The To IMPU must equal the token's IMPU. Then the REGISTER goes to the
+ * P-CSCF as trusted node authentication (TS 24.229 §5.4.1.2.2, TS 33.203
+ * Annex U; steps 8-9): Authorization: Digest username="<IMPI>",
+ * realm="<home domain>", uri="sip:<home domain>", nonce="", response="",
+ * integrity-protected="auth-done" (home domain: the IMPI's realm). The
+ * Editor's Note (protected REGISTER without a WSF-S-CSCF key exchange) is
+ * answered that way: TNA over the trusted path, no key exchange.
+ * Refusals (nothing reaches IMS):
+ *   400 Malformed Bearer credentials   no token in the Bearer value
+ *   401 Invalid token, with WWW-Authenticate: Bearer realm="<R-URI host>",
+ *       error="invalid_token", error_description="<why>" (RFC 6750 §3.1,
+ *       RFC 8898 §2.2): malformed or truncated, bad signature, alg none or
+ *       not the key's, unknown kid, expired, not yet valid, wrong aud or
+ *       iss, or the WWS answered active:false
+ *   403 Unknown token issuer            iss not in trusted_wws
+ *   403 token not valid for this IMPU   To IMPU != the token's IMPU
+ *   403 token carries no IMS identity   no (valid) IMPU/IMPI to use
+ *   503 Token service unavailable, Retry-After: 5: the WWS cannot be
+ *       reached, timed out, or answered other than 200 JSON (introspection
+ *       or the JWK Set); nothing cached to check with
+ * Logs show a token only by its jti (or its first 8 characters).
  */
 #ifndef IMSTB_WSF_H
 #define IMSTB_WSF_H
@@ -47,6 +79,7 @@
 #include "app/app.h"
 
 enum wsf_challenge { WSF_CHAL_FORWARD = 0, WSF_CHAL_TERMINATE };
+enum wsf_token_check { WSF_TOK_OFF = 0, WSF_TOK_INTROSPECT, WSF_TOK_LOCAL };
 
 struct wsf_conf {
 	struct app_common common;
@@ -65,13 +98,22 @@ struct wsf_conf {
 	long max_msg, max_conns;
 	long t1_ms, t2_ms, t4_ms, tcp_idle_ms, max_trans;
 	char *flow_secret;
+	/* tokens (see above) */
+	int token_check;       /* enum wsf_token_check */
+	bool ims_from_claims;  /* NOTE 2 */
+	char *trusted_wws;     /* comma list of issuer URLs = WWS base URLs */
+	char *introspect_client; /* "client_id:secret" (HTTP Basic) */
+	char *token_audience;
+	char *wws_ca_file;     /* "": the WWS certificate is not verified */
+	long token_leeway_s, jwks_refresh_s, introspect_timeout_ms;
 };
 
 extern const struct conf_key wsf_conf_keys[];
 
 struct wsf;
 
-/* Checks what the key table cannot (numeric addresses, origins). 0, or
+/* Checks what the key table cannot (numeric addresses, origins, the
+ * trusted_wws URLs: https:// or http://, numeric host). 0, or
  * -EINVAL with a one-line reason naming the key in err. */
 int wsf_conf_check(const struct wsf_conf *c, char *err, size_t n);
 

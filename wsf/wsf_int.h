@@ -1,7 +1,8 @@
 /*
  * wsf_int.h - what the files of wsf/ share (wsf.c: configuration, life
  * cycle, the HTTP side; flow.c: WebSocket connections as SIP flows and
- * their tokens; proxy.c: the SIP proxy and the challenge termination).
+ * their tokens; proxy.c: the SIP proxy and the challenge termination;
+ * tokencheck.c: Bearer tokens checked with the WWS, and the TNA rewrite).
  * Included only inside wsf/.
  */
 #ifndef IMSTB_WSF_INT_H
@@ -18,6 +19,7 @@
 #define WSF_SECRET_MAX 64
 
 struct wsf__fwd;
+struct wsf__tokens;
 
 struct wsf {
 	const struct wsf_conf *conf; /* borrowed */
@@ -38,6 +40,7 @@ struct wsf {
 	char *origins_buf;    /* owned: the split allowed_origins */
 	const char **origins; /* owned array; NULL = any Origin */
 	struct wsf__fwd *inflight; /* requests waiting for an answer */
+	struct wsf__tokens *tok;   /* owned: tokencheck.c's state */
 };
 
 /* One Call-ID whose CSeqs the wsf shifts (challenge = terminate). */
@@ -94,5 +97,36 @@ void wsf__on_request(struct sipt *s, struct sipt_strans *st,
 		     const struct sip_msg *req, void *arg);
 /* Drops the requests still waiting (after sipt_close: no callback comes). */
 void wsf__proxy_close(struct wsf *w);
+/* Forwards the client's request held by st to the P-CSCF (Path, CSeq
+ * mapping); auth, if not empty, replaces its Authorization. Answers st
+ * with 503 itself if the P-CSCF cannot be reached. */
+void wsf__client_forward(struct wsf *w, struct sipt_strans *st,
+			 struct wsf_flow *f, struct sv auth);
+
+/* ---- tokencheck.c ----------------------------------------------------- */
+
+/* The checks of the token keys (trusted_wws URLs, introspect_client):
+ * 0 or -EINVAL with a reason naming the key. */
+int wsf__token_conf_check(const struct wsf_conf *c, char *err, size_t n);
+/* Parses trusted_wws, makes the TLS client context, and (token_check =
+ * local) starts fetching each WWS's JWK Set. -ENOENT/-EINVAL (wws_ca_file),
+ * err says why. */
+int wsf__token_setup(struct wsf *w, char *err, size_t errlen);
+/* Cancels the checks and fetches in flight (after sipt_close); frees. */
+void wsf__token_close(struct wsf *w);
+/* true if req is a REGISTER of the token flow (Bearer Authorization) and
+ * token_check is not off. */
+bool wsf__token_wanted(const struct wsf *w, const struct sip_msg *req);
+/* Checks the token of the REGISTER held by st from flow f, then forwards
+ * it rewritten (wsf__client_forward) or answers st (see wsf.h). Takes its
+ * own references to st and f while it waits. */
+void wsf__token_check(struct wsf *w, struct sipt_strans *st,
+		      struct wsf_flow *f);
+
+/* ---- wsf.c ------------------------------------------------------------ */
+
+/* http_trace_cb (arg = w): HTTP in and out, as proto "http". */
+void wsf__http_trace(struct stream *s, bool sent, struct sv start_line,
+		     const char *raw, size_t len, void *arg);
 
 #endif
