@@ -103,7 +103,7 @@ static void conf_defaults(struct ws_conf *d, const struct ws_conf *conf)
 /* Closes the stream (orderly, or abort); its close callback ends us. An
  * orderly close that does not finish within close_timeout_ms is aborted
  * (a peer that never reads). */
-static void stream_end(struct ws_conn *c, bool abort)
+static void conn_stream_end(struct ws_conn *c, bool abort)
 {
 	if (c->state == ST_CLOSED)
 		return;
@@ -121,7 +121,7 @@ static void fail(struct ws_conn *c, int err)
 {
 	if (!c->local_err)
 		c->local_err = err;
-	stream_end(c, true);
+	conn_stream_end(c, true);
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -170,7 +170,7 @@ static void check_done(struct ws_conn *c)
 {
 	if (c->state == ST_OPEN && c->ctx && !wslay_event_want_read(c->ctx) &&
 	    !wslay_event_want_write(c->ctx))
-		stream_end(c, false);
+		conn_stream_end(c, false);
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -266,7 +266,7 @@ static void timeout_close(struct ws_conn *c, const char *why)
 	c->local_err = -ETIMEDOUT;
 	queue_close(c, WS_CLOSE_GOING_AWAY, why);
 	flush(c);
-	stream_end(c, false);
+	conn_stream_end(c, false);
 }
 
 static void pump(struct ws_conn *c);
@@ -292,9 +292,9 @@ static void on_timer(uv_timer_t *tm)
 		if (!c->ending) { /* no answer to our close frame */
 			if (!c->local_err)
 				c->local_err = -ETIMEDOUT;
-			stream_end(c, false);
+			conn_stream_end(c, false);
 		} else {
-			stream_end(c, true);
+			conn_stream_end(c, true);
 		}
 	}
 	if (c->state != ST_OPEN || !live(c))
