@@ -37,7 +37,9 @@
  * reg-id=1 (RFC 5626). With credential=terminate (NOTE 3) every REGISTER
  * also carries `X-IMS-Credential: impi="..", password=".."` (over WSS
  * only) for the WSF to answer the 401 itself; with auth=bearer it carries
- * `Authorization: Bearer <token>` (RFC 8898) instead of Digest.
+ * `Authorization: Bearer <token>` (RFC 8898) instead of Digest: the token=
+ * given, else the token of the last `web NAME login` at the time of each
+ * REGISTER (so a refresh after a new login carries the fresh token).
  * The `web` commands speak HTTP(S) to the WWS: `get` downloads a page and
  * the scripts it names, `login` posts {"id","password"} (wws JSON API).
  *

@@ -49,6 +49,8 @@ struct client_ua {
 	bool terminate;        /* send X-IMS-Credential (NOTE 3) */
 	bool bearer;           /* Authorization: Bearer */
 	char *token;           /* owned, bearer only */
+	bool token_web;        /* no token= given: each REGISTER carries
+				  the token of the last `web NAME login` */
 	struct client_wsflow *flow; /* owned reference; NULL: none yet */
 	bool wait_flow;        /* the next REGISTER waits for the flow */
 	long expires_req;      /* what we propose */

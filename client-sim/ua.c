@@ -95,6 +95,7 @@ static int ua_web_init(struct client_ua *ua, const struct client_reg_args *a)
 		if (!tok || !*tok || strpbrk(tok, " \t\r\n"))
 			return -ENOENT;
 		ua->token = xstrdup(tok);
+		ua->token_web = !a->token;
 	}
 	rng_hex(c->rng, host, 12);
 	rng_hex(c->rng, user, 8);
@@ -206,8 +207,13 @@ static int auth_print(struct client_ua *ua, struct buf *b)
 	int rc;
 
 	if (ua->bearer) {
-		/* RFC 8898 / RFC 6750 §2.1 (issue [token]). */
-		buf_printf(b, "Bearer %s", ua->token);
+		/* RFC 8898 / RFC 6750 §2.1 (issue [token]). A refresh or a
+		 * de-registration after a new web login carries the fresh
+		 * token (TR 23.701 6.X.2.1.2.1: the WSF checks each one). */
+		const char *t = ua->token_web ? client__web_token(c, ua->name)
+					      : NULL;
+
+		buf_printf(b, "Bearer %s", t && *t ? t : ua->token);
 		return 0;
 	}
 	if (!ua->chal) {
@@ -545,6 +551,12 @@ static void ua_challenged(struct client_ua *ua, const struct sip_msg *m)
 	const struct sip_hdr *h;
 	size_t n = 0, idx = 0;
 
+	/* A token was refused (RFC 6750 §3.1): only a new web login helps,
+	 * and a token client holds no IMS password to answer Digest. */
+	if (ua->bearer) {
+		ua_fail(ua, 401, m->reason);
+		return;
+	}
 	for (h = sip_hdr_find(m, SIP_HDR_WWW_AUTHENTICATE);
 	     h && n < UA_MAX_CHAL; h = sip_hdr_next(m, h))
 		vals[n++] = h->value;

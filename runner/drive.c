@@ -115,9 +115,12 @@ static void build_argv(struct drv *d, struct launch_proc *p, size_t kind_idx)
 	for (size_t i = 0; i < LAUNCH_PEERS && k->peers[i].node; i++) {
 		struct launch_proc *peer =
 			drive__proc_find(d, k->peers[i].node);
+		unsigned pi = k->peers[i].port;
 
-		if (peer)
-			launch_proc_set(p, k->peers[i].set, peer->port);
+		if (peer && pi <= LAUNCH_EXTRA)
+			launch_proc_set(p, k->peers[i].set,
+					pi ? peer->extra_port[pi - 1]
+					   : peer->port);
 	}
 	if (k->db_key)
 		launch_proc_set(p, "%s=%s/%s.db", k->db_key, d->dir, k->name);
@@ -535,6 +538,9 @@ struct rn_run *drive_scenario(const struct scn *s, const struct drive_opts *o,
 	for (size_t i = 0; i < d.nprocs; i++)
 		launch_proc_close(&d.procs[i]);
 	free(d.procs);
+	for (size_t i = 0; i < d.nforged; i++)
+		free(d.forged[i].jwt);
+	free(d.forged);
 	for (size_t i = 0; i < d.nevq; i++)
 		json_decref(d.evq[i]);
 	free(d.evq);

@@ -1,7 +1,9 @@
 /*
  * drive_client.c - the client-sim side of a run: the `client` actions
  * turned into its stdin commands (with the URLs of the run's wws and wsf),
- * and its JSON events read back for `wait client`.
+ * its JSON events read back for `wait client`, and the tokens the runner
+ * forges itself (`client USER token forge KIND`, forge.h) for
+ * `register ... token=$forged`.
  */
 #include "drive_int.h"
 
@@ -10,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "forge.h"
+#include "token/token.h"
 
 /* ---- the client's events ----------------------------------------------------
  */
@@ -68,6 +74,112 @@ static bool has_kv(const struct scn_action *a, const char *w)
 	return false;
 }
 
+/* A setting of the scenario's `config wws` lines (the last one wins, as
+ * --set does), else def. */
+static const char *wws_conf(struct drv *d, const char *key, const char *def)
+{
+	size_t n = strlen(key);
+	const char *v = def;
+
+	for (size_t i = 0; i < d->s->nconfs; i++)
+		if (!strcmp(d->s->confs[i].node, "wws") &&
+		    !strncmp(d->s->confs[i].kv, key, n) &&
+		    d->s->confs[i].kv[n] == '=')
+			v = d->s->confs[i].kv + n + 1;
+	return v;
+}
+
+static bool truthy(const char *v)
+{
+	return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
+	       !strcmp(v, "1");
+}
+
+static const char *forged_get(struct drv *d, const char *user)
+{
+	for (size_t i = 0; i < d->nforged; i++)
+		if (!strcmp(d->forged[i].user, user))
+			return d->forged[i].jwt;
+	return NULL;
+}
+
+static void forged_set(struct drv *d, const char *user, char *jwt)
+{
+	size_t i;
+
+	for (i = 0; i < d->nforged && strcmp(d->forged[i].user, user); i++)
+		;
+	if (i == d->nforged) {
+		d->forged = xrealloc(d->forged,
+				     (d->nforged + 1) * sizeof(*d->forged));
+		snprintf(d->forged[d->nforged].user, SCN_NAME_LEN, "%s", user);
+		d->forged[d->nforged++].jwt = NULL;
+	}
+	free(d->forged[i].jwt);
+	d->forged[i].jwt = jwt;
+}
+
+/* `client USER token forge KIND`: a token as the run's WWS would sign it
+ * (its key, issuer, audience, lifetime, claims), broken as KIND says. */
+static int act_forge(struct drv *d, const struct scn_action *a,
+		     const struct scn_user *u, struct buf *why)
+{
+	struct launch_proc *wws = drive__proc_find(d, "wws");
+	const char *dom = wws_conf(d, "domain", "web.example.com");
+	char key[PATH_MAX + 32], iss[64], err[256] = "";
+	struct buf sub, osub;
+	struct forge_in in;
+	enum token_alg alg;
+	char *jwt = NULL;
+	int rc;
+
+	if (!wws || token_alg_parse(wws_conf(d, "token_alg", "ES256"), &alg)) {
+		buf_puts(why, wws ? "the wws's token_alg is not ES256, RS256 "
+				    "or HS256"
+				  : "the wws is not in the run");
+		return -EINVAL;
+	}
+	/* Where the launcher told the wws to keep its key (launch.c). */
+	snprintf(key, sizeof(key), "%s/wws/signing.pem", d->dir);
+	snprintf(iss, sizeof(iss), "https://127.0.0.1:%u", wws->port);
+	buf_init(&sub);
+	buf_init(&osub);
+	buf_printf(&sub, "%s@%s", u->name, dom);
+	in = (struct forge_in){
+		.kind = a->kv[0],
+		.alg = (int)alg,
+		.key = alg == TOKEN_HS256 ? wws_conf(d, "hs256_secret", "")
+					  : wws_conf(d, "signing_key", key),
+		.kid = wws_conf(d, "token_kid", ""),
+		.iss = wws_conf(d, "issuer", iss),
+		.aud = wws_conf(d, "audience", "wsf"),
+		.ttl_s = strtol(wws_conf(d, "token_ttl_s", "300"), NULL, 10),
+		.ims_claims = truthy(wws_conf(d, "token_ims_claims", "false")),
+		.sub = sub.data,
+		.impu = u->impu,
+		.impi = u->impi,
+		.now = (int64_t)time(NULL),
+	};
+	for (size_t i = 0; i < d->s->nusers && !in.other_sub; i++) {
+		const struct scn_user *o = &d->s->users[i];
+
+		if (!strcmp(o->name, u->name))
+			continue;
+		buf_printf(&osub, "%s@%s", o->name, dom);
+		in.other_sub = osub.data;
+		in.other_impu = o->impu;
+		in.other_impi = o->impi;
+	}
+	rc = forge_token(&in, d->o->rng, &jwt, err, sizeof(err));
+	if (rc)
+		buf_printf(why, "cannot forge a %s token: %s", a->kv[0], err);
+	else
+		forged_set(d, u->name, jwt);
+	buf_close(&sub);
+	buf_close(&osub);
+	return rc;
+}
+
 int drive__act_client(struct drv *d, const struct scn_action *a,
 		      struct buf *why)
 {
@@ -81,6 +193,8 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 		buf_puts(why, "client-sim is not running");
 		return -ECHILD;
 	}
+	if (!strcmp(a->verb, "token forge"))
+		return act_forge(d, a, u, why);
 	buf_init(&cmd);
 	for (size_t i = 0; i < a->nkv; i++)
 		if (!strncmp(a->kv[i], "password=", 9))
@@ -89,7 +203,12 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 		buf_printf(&cmd, "register %s %s %s %s", u->name, u->impu,
 			   u->impi, pw);
 		for (size_t i = 0; i < a->nkv; i++)
-			if (strncmp(a->kv[i], "password=", 9))
+			if (!strcmp(a->kv[i], "token=$forged"))
+				buf_printf(&cmd, " token=%s",
+					   forged_get(d, u->name)
+						   ? forged_get(d, u->name)
+						   : "none");
+			else if (strncmp(a->kv[i], "password=", 9))
 				buf_printf(&cmd, " %s", a->kv[i]);
 		/* The plain WebSocket port is not in client-sim's config. */
 		if (has_kv(a, "via=ws") && !has_kv(a, "url=") &&

@@ -27,6 +27,11 @@ struct drv {
 	double cut_t;    /* wall clock when a frozen node was thawed to be
 			    stopped: what follows is not part of the run */
 	struct buf err;  /* what went wrong, "; "-separated */
+	struct drv_forged {
+		char user[SCN_NAME_LEN];
+		char *jwt; /* owned */
+	} *forged;       /* `client USER token forge`: the last per user */
+	size_t nforged;
 };
 
 /* Adds "why" to the run's error ("; "-separated). */

@@ -572,17 +572,40 @@ static int sip_field(struct mt_ctx *c, size_t i, const struct scn_field *f,
 	}
 }
 
+int mt__json_path(json_t *root, const char *path, unsigned idx,
+		  struct buf *out)
+{
+	struct sv rest = sv_from_cstr(path), key;
+	json_t *v;
+	char *k;
+
+	for (v = root; v && rest.len;) {
+		rest = sv_split(rest, '.', &key);
+		k = sv_dup(key);
+		v = json_object_get(v, k);
+		free(k);
+	}
+	if (v && idx)
+		v = json_array_get(v, idx - 1);
+	if (v && json_is_string(v)) {
+		buf_puts(out, json_string_value(v));
+	} else if (v) {
+		k = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_puts(out, k ? k : "");
+		free(k);
+	}
+	return v ? 0 : -ENOENT;
+}
+
 /* `json a.b[N]`: the member at that dotted path of an HTTP JSON body
- * (RFC 8259); strings as is, other values in compact JSON; [N] picks
- * the N-th (1-based) element of an array. */
+ * (RFC 8259). */
 static int json_field(const struct rn_event *e, const struct scn_field *f,
 		      struct buf *out)
 {
 	const char *b = memmem(e->raw, e->len, "\r\n\r\n", 4);
-	struct sv path = sv_from_cstr(f->name), key;
 	json_error_t jerr;
-	json_t *root, *v;
-	char *txt, *k;
+	json_t *root;
+	int rc;
 
 	if (!b) {
 		buf_puts(out, "no body");
@@ -595,23 +618,9 @@ static int json_field(const struct rn_event *e, const struct scn_field *f,
 		buf_printf(out, "body is not JSON: %s", jerr.text);
 		return -EBADMSG;
 	}
-	for (v = root; v && path.len;) {
-		path = sv_split(path, '.', &key);
-		k = sv_dup(key);
-		v = json_object_get(v, k);
-		free(k);
-	}
-	if (v && f->idx)
-		v = json_array_get(v, f->idx - 1);
-	if (v && json_is_string(v)) {
-		buf_puts(out, json_string_value(v));
-	} else if (v) {
-		txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		buf_puts(out, txt ? txt : "");
-		free(txt);
-	}
+	rc = mt__json_path(root, f->name, f->idx, out);
 	json_decref(root);
-	return v ? 0 : -ENOENT;
+	return rc;
 }
 
 int mt_field_get(struct mt_ctx *c, size_t i, const struct scn_field *f,
@@ -641,6 +650,8 @@ int mt_field_get(struct mt_ctx *c, size_t i, const struct scn_field *f,
 		return diam_field(c, i, f, out);
 	if (f->kind == SCN_F_JSON)
 		return json_field(e, f, out);
+	if (f->kind == SCN_F_JWT)
+		return mt__jwt_field(c, i, f, out);
 	return sip_field(c, i, f, out);
 }
 
@@ -677,6 +688,17 @@ void mt_excerpt(struct mt_ctx *c, size_t i, const struct scn_step *st,
 	for (size_t k = 0; st && k < st->nchecks; k++) {
 		const struct scn_check *ck = &st->checks[k];
 
+		if (ck->f.kind == SCN_F_JSON || ck->f.kind == SCN_F_JWT) {
+			/* a member of the body or token, not a header */
+			char fname[128];
+			int rc = mt_field_get(c, i, &ck->f, &v);
+
+			scn_field_print(&ck->f, fname, sizeof(fname));
+			show(out, indent, fname,
+			     rc == -ENOENT ? SV("(absent)")
+					   : (struct sv){ v.data, v.len });
+			continue;
+		}
 		if (!ck->f.name || named_before(st, k))
 			continue;
 		f = (struct scn_field){ .kind = ck->f.kind == SCN_F_AVP

@@ -20,7 +20,17 @@
 
 /* The nodes, in start order: a node starts after the ones it talks to
  * (STYLE rule 12). wsf and wws are not in `imstb up` yet: their default
- * ports would clash with a second testbed. */
+ * ports would clash with a second testbed.
+ *
+ * The trusted path of the token flow (TR 23.701 Figure 6.X.2.1.2.1-1,
+ * steps 8-12; TS 24.229 §5.4.1.2.2 trusted node authentication) is wired
+ * with the run's real ports, for every run, so scenarios stay declarative:
+ * the P-CSCF keeps integrity-protected="auth-done" only from the wsf's SIP
+ * port (trusted_edges), the S-CSCF honours it only from the P-CSCF's port
+ * (trust_auth_done, trusted_peers), the wsf accepts tokens of the run's
+ * wws (trusted_wws), whose issuer is its own URL. A scenario's `config`
+ * lines come later on the command line and win (e.g. to show an
+ * untrusted path refused). */
 static const struct launch_kind kinds[] = {
 	{ .name = "hss",
 	  .prog = "hss-sim",
@@ -37,14 +47,18 @@ static const struct launch_kind kinds[] = {
 	  .up = true,
 	  /* an HSS that never answers must not outlast the SIP timers */
 	  .fast = "cx_timeout_ms=1000",
-	  .peers = { { "hss", "hss_port=%u" } } },
+	  .peers = { { "hss", "hss_port=%u", 0 },
+		     { "pcscf", "trust_auth_done=true", 0 },
+		     { "pcscf", "trusted_peers=127.0.0.1:%u", 0 } } },
 	{ .name = "pcscf",
 	  .prog = "pcscf-sim",
 	  .def_port = 5060,
 	  .listen = LAUNCH_UDP | LAUNCH_TCP,
 	  .sip_timers = true,
 	  .up = true,
-	  .peers = { { "scscf", "scscf_port=%u" } } },
+	  .peers = { { "scscf", "scscf_port=%u", 0 },
+		     /* the wsf's SIP side: its extra[1] */
+		     { "wsf", "trusted_edges=127.0.0.1:%u", 2 } } },
 	{ .name = "wws",
 	  .prog = "wws",
 	  .def_port = 8443,
@@ -54,8 +68,8 @@ static const struct launch_kind kinds[] = {
 		     "signing_key=signing.pem" },
 	  /* PBKDF2 stays slow by design; a run needs no 100000 rounds */
 	  .fast = "pbkdf2_iterations=1000",
-	  .peers = { { "wws", "issuer=https://127.0.0.1:%u" },
-		     { "wsf", "wsf_url=wss://127.0.0.1:%u" } } },
+	  .peers = { { "wws", "issuer=https://127.0.0.1:%u", 0 },
+		     { "wsf", "wsf_url=wss://127.0.0.1:%u", 0 } } },
 	{ .name = "wsf",
 	  .prog = "wsf",
 	  .port_key = "wss_port",
@@ -65,15 +79,16 @@ static const struct launch_kind kinds[] = {
 		     { "sip_port", 5070, LAUNCH_UDP } },
 	  .files = { "cert=cert.pem", "key=key.pem" },
 	  .sip_timers = true,
-	  .peers = { { "pcscf", "pcscf_port=%u" },
-		     { "wws", "allowed_origins=https://127.0.0.1:%u" } } },
+	  .peers = { { "pcscf", "pcscf_port=%u", 0 },
+		     { "wws", "allowed_origins=https://127.0.0.1:%u", 0 },
+		     { "wws", "trusted_wws=https://127.0.0.1:%u", 0 } } },
 	{ .name = "client",
 	  .prog = "client-sim",
 	  .sip_timers = true,
 	  .stdio = true,
-	  .peers = { { "pcscf", "pcscf_port=%u" },
-		     { "wsf", "wsf_url=wss://127.0.0.1:%u" },
-		     { "wws", "wws_url=https://127.0.0.1:%u" } } },
+	  .peers = { { "pcscf", "pcscf_port=%u", 0 },
+		     { "wsf", "wsf_url=wss://127.0.0.1:%u", 0 },
+		     { "wws", "wws_url=https://127.0.0.1:%u", 0 } } },
 };
 
 const struct launch_kind *launch_kind_find(const char *name)

@@ -32,12 +32,14 @@ struct launch_port {
 	unsigned listen;  /* LAUNCH_UDP | LAUNCH_TCP */
 };
 
-/* A setting derived from another node's main port, when that node is in
- * the run: set is printf'ed with the port ("pcscf_port=%u",
- * "allowed_origins=https://127.0.0.1:%u"). */
+/* A setting derived from another node's port, when that node is in the
+ * run: set is printf'ed with the port ("pcscf_port=%u",
+ * "allowed_origins=https://127.0.0.1:%u"), or takes none (a switch that
+ * only makes sense with that peer: "trust_auth_done=true"). */
 struct launch_peer {
 	const char *node;
 	const char *set;
+	unsigned port; /* 0: the peer's main port; i: its extra[i - 1] */
 };
 
 #define LAUNCH_EXTRA 2

@@ -68,6 +68,16 @@ static bool same_msg(const struct rn_event *a, const struct rn_event *b)
 	       (!a->len || !memcmp(a->raw, b->raw, a->len));
 }
 
+/* Can b be a retransmission of a? Only over the same addresses and ports
+ * (RFC 3261 §17.1.2.2: the same request again on the same flow); never
+ * HTTP, whose identical requests (a second login, the same token
+ * introspected twice) each come on a new connection and mean it. */
+static bool retrans_ok(const struct rn_event *a, const struct rn_event *b)
+{
+	return strcmp(a->proto, "http") && addr_eq(&a->src, &b->src) &&
+	       addr_eq(&a->dst, &b->dst);
+}
+
 /* Time order, trace order among equal times (qsort is not stable). */
 static int by_time(const void *pa, const void *pb, void *arg)
 {
@@ -152,7 +162,8 @@ void mt_events_build(struct rn_run *r, struct rn_event *ev, size_t n,
 				!r->events[j].retrans &&
 				!strcmp(r->events[j].from, r->events[i].from) &&
 				!strcmp(r->events[j].to, r->events[i].to) &&
-				same_msg(&r->events[j], &r->events[i]);
+				same_msg(&r->events[j], &r->events[i]) &&
+				retrans_ok(&r->events[j], &r->events[i]);
 		add_node(r, r->events[i].from);
 		add_node(r, r->events[i].to);
 	}

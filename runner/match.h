@@ -18,6 +18,8 @@
 #ifndef IMSTB_RUNNER_MATCH_H
 #define IMSTB_RUNNER_MATCH_H
 
+#include <jansson.h>
+
 #include "base/base.h"
 #include "run.h"
 #include "scn.h"
@@ -71,6 +73,20 @@ bool mt_sel_match(struct mt_ctx *c, size_t i, enum scn_proto proto,
  * with why in out. */
 int mt_field_get(struct mt_ctx *c, size_t i, const struct scn_field *f,
 		 struct buf *out);
+
+/* The member at a dotted path of a JSON value (the [N]-th element of an
+ * array there when idx > 0), appended to out: a string as is, another
+ * value as compact JSON. -ENOENT if absent. */
+int mt__json_path(json_t *root, const char *path, unsigned idx,
+		  struct buf *out);
+/* `jwt claim NAME` / `jwt header NAME` of event i (jwt.c): the JWT in its
+ * Authorization: Bearer header (either form of RFC 6750 and TS 24.371),
+ * else (HTTP) the `token` member of a JSON body or of a form body. Only
+ * decoded (RFC 7515 §7.1 compact form), never verified: the scenario
+ * shows what was sent. -ENOENT no token or no such member; -EBADMSG a
+ * token that does not decode, why in out. */
+int mt__jwt_field(struct mt_ctx *c, size_t i, const struct scn_field *f,
+		  struct buf *out);
 
 /* Appends what a reader needs to see of event i for step st: its start
  * line and the headers or AVPs st's checks name, one per line, each

@@ -4,11 +4,25 @@ PROGS       += imstb
 imstb_SRCS   = runner/main.c runner/scn.c runner/scn_act.c \
                runner/scn_check.c runner/run.c runner/field.c \
                runner/match.c runner/launch.c runner/drive.c runner/up.c \
-               runner/report.c runner/drive_client.c $(writers_SRCS)
-imstb_MODS  := base trace sip diam
+               runner/report.c runner/drive_client.c runner/jwt.c \
+               runner/forge.c $(writers_SRCS)
+imstb_MODS  := base trace sip diam digest token
 
 # The scenario parser and the matcher, in-process: no process, no loop.
 COMPONENT_TESTS += scn
 ctest_scn_SRCS  := runner/scn.c runner/scn_act.c runner/scn_check.c \
-                   runner/run.c runner/field.c runner/match.c
-ctest_scn_MODS  := base trace sip diam
+                   runner/run.c runner/field.c runner/match.c \
+                   runner/jwt.c runner/forge.c
+ctest_scn_MODS  := base trace sip diam digest token
+
+# The token forger of `client USER token forge KIND` against lib/token's
+# verifier: each kind breaks the rule it names.
+COMPONENT_TESTS += forge
+ctest_forge_SRCS := runner/forge.c
+ctest_forge_MODS := base token
+
+# The token side of the scenario language: `jwt claim|header NAME` and
+# `client USER token forge KIND`.
+COMPONENT_TESTS   += scn_jwt
+ctest_scn_jwt_SRCS = $(ctest_scn_SRCS)
+ctest_scn_jwt_MODS = $(ctest_scn_MODS)

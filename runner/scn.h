@@ -39,6 +39,9 @@ enum scn_field_kind {
 	SCN_F_CMD,    /* Diameter command name: MAR, SAA ... */
 	SCN_F_RESULT, /* Result-Code or Experimental-Result-Code */
 	SCN_F_JSON,   /* json KEY[.KEY...]: a member of a JSON body */
+	SCN_F_JWT,    /* jwt claim|header NAME: a member of the JWT the
+			 message carries (Authorization: Bearer, JSON or
+			 form `token`), decoded, not verified */
 };
 
 struct scn_field {
@@ -104,7 +107,8 @@ struct scn_step {
 /* Actions, in the order the driver runs them (table in scn.c). */
 enum scn_act_kind {
 	SCN_ACT_CLIENT = 0, /* client NAME register|refresh|deregister k=v..
-			       or client NAME web get|login [words] */
+			       or client NAME web get|login [words]
+			       or client NAME token forge KIND */
 	SCN_ACT_WAIT_CLIENT, /* wait client NAME EVENT [status=N]
 				[result=R] [TIME] */
 	SCN_ACT_SLEEP,       /* wait TIME */
@@ -121,9 +125,11 @@ struct scn_action {
 	char *text;              /* the line as written */
 	char node[SCN_NAME_LEN]; /* node, or the UA name for client/wait */
 	char verb[16];           /* register/refresh/deregister, "web get",
-				    "web login"; wait: the event */
+				    "web login", "token forge"; wait: the
+				    event */
 	char **kv;               /* client: extra key=value words, or the
-				    words after web get|login (owned) */
+				    words after web get|login|token forge
+				    (owned) */
 	size_t nkv;
 	long ms;                 /* wait: timeout / duration */
 	int status;              /* wait client: expected status, 0 any */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forge.h"
+
 static struct scn_action *new_action(struct scn_parser *p,
 				     enum scn_act_kind kind, const char *line)
 {
@@ -31,7 +33,7 @@ static struct scn_action *new_action(struct scn_parser *p,
 }
 
 static const char *const client_verbs[] = { "register", "refresh",
-					    "deregister", "web" };
+					    "deregister", "web", "token" };
 static const char *const client_events[] = { "registered", "refreshed",
 					     "deregistered", "failed", "page",
 					     "login" };
@@ -108,26 +110,76 @@ static int web_words(struct scn_parser *p, struct scn_toks *t)
 			    "USER web login [ID PASSWORD]");
 }
 
+/* client USER token forge KIND (runner/forge.h): the runner builds the
+ * token; `register ... token=$forged` sends it. */
+static int token_words(struct scn_parser *p, struct scn_toks *t)
+{
+	const struct scn *s = p->s;
+	bool other = false;
+
+	if (t->n != 5 || strcmp(t->v[3], "forge"))
+		return scn__fail(p, "usage: client USER token forge KIND");
+	if (!forge_kind_known(t->v[4]))
+		return scn__fail(p, "unknown token kind '%s' (%s)", t->v[4],
+				 forge_kind_list());
+	if (!scn_has_node(s, "wws"))
+		return scn__fail(p, "token forge needs the wws node (its "
+				    "signing key)");
+	for (size_t i = 0; i < s->nusers; i++)
+		other |= strcmp(s->users[i].name, t->v[1]) != 0;
+	if (!strcmp(t->v[4], "other-user") && !other)
+		return scn__fail(p, "other-user needs another user declared "
+				    "first (e.g. `user bob`)");
+	return 0;
+}
+
+/* token=$forged: a token this user forged on an earlier line. */
+static int forged_ref(struct scn_parser *p, const char *ua, const char *w)
+{
+	const struct scn *s = p->s;
+
+	if (strncmp(w, "token=$", 7))
+		return 0;
+	if (strcmp(w + 7, "forged"))
+		return scn__fail(p, "token=$%s: the only variable here is "
+				    "$forged",
+				 w + 7);
+	for (size_t i = 0; i < s->nacts; i++)
+		if (s->acts[i].kind == SCN_ACT_CLIENT &&
+		    !strcmp(s->acts[i].verb, "token forge") &&
+		    !strcmp(s->acts[i].node, ua))
+			return 0;
+	return scn__fail(p, "token=$forged: no `client %s token forge KIND` "
+			    "before this line",
+			 ua);
+}
+
 int scn__act_client(struct scn_parser *p, struct scn_toks *t, const char *line)
 {
 	struct scn_action *a;
-	bool web;
+	bool web, tok;
 	int first;
 
 	if (t->n < 3 ||
 	    !scn__in_list(t->v[2], client_verbs, ARRAY_SIZE(client_verbs)))
 		return scn__fail(p, "usage: client USER register|refresh|"
 				    "deregister [key=value...] | client USER "
-				    "web get|login ...");
+				    "web get|login ... | client USER token "
+				    "forge KIND");
 	if (need_client_user(p, t->v[1]))
 		return -EINVAL;
 	web = !strcmp(t->v[2], "web");
+	tok = !strcmp(t->v[2], "token");
 	if (web && web_words(p, t))
 		return -EINVAL;
+	if (tok && token_words(p, t))
+		return -EINVAL;
+	web |= tok; /* the same shape: two verb words, then words */
 	for (int i = 3; !web && i < t->n; i++) {
 		if (strcmp(t->v[2], "register"))
 			return scn__fail(p, "%s takes no setting", t->v[2]);
-		if (reg_setting(p, t->v[i]))
+		if (reg_setting(p, t->v[i]) ||
+		    forged_ref(p, t->v[1], t->v[i]))
 			return -EINVAL;
 	}
 	a = new_action(p, SCN_ACT_CLIENT, line);

@@ -43,6 +43,7 @@ static const struct {
 	{ "cmd", SCN_F_CMD, 0, P_DIAM, false },
 	{ "result", SCN_F_RESULT, 0, P_DIAM, false },
 	{ "json", SCN_F_JSON, 1, P_HTTP, false },
+	{ "jwt", SCN_F_JWT, 2, P_SIP | P_HTTP, false },
 };
 
 static const struct {
@@ -371,7 +372,7 @@ static int parse_field(struct scn_parser *p, struct scn_toks *t, int *i,
 			"'%s' is not a field (header, param, uri, "
 			"uriparam, status, method, reason, ruri, "
 			"startline, body, transport, avp, cmd, result, "
-			"json)",
+			"json, jwt)",
 			*i < t->n ? t->v[*i] : "");
 	f->kind = fields[k].kind;
 	if (!(fields[k].protos & (1u << proto)))
@@ -380,14 +381,23 @@ static int parse_field(struct scn_parser *p, struct scn_toks *t, int *i,
 	if (f->count && !fields[k].countable)
 		return scn__fail(p, "count applies to header and avp only");
 	(*i)++;
-	if (*i + fields[k].nargs > t->n)
-		return scn__fail(p, "'%s' wants %s", fields[k].word,
-				 fields[k].nargs == 1 ? "a name"
-						      : "a header and a name");
+	if (*i + fields[k].nargs > t->n) {
+		const char *what = fields[k].nargs == 1 ? "a name"
+				   : f->kind == SCN_F_JWT
+					   ? "claim NAME or header NAME"
+					   : "a header and a name";
+
+		return scn__fail(p, "'%s' wants %s", fields[k].word, what);
+	}
 	if (fields[k].nargs >= 1 && parse_name(p, t->v[(*i)++], f))
 		return -EINVAL;
 	if (fields[k].nargs == 2)
 		f->sub = xstrdup(t->v[(*i)++]);
+	if (f->kind == SCN_F_JWT &&
+	    (f->idx || (strcmp(f->name, "claim") && strcmp(f->name, "header"))))
+		return scn__fail(p,
+				 "usage: jwt claim NAME | jwt header NAME "
+				 "(e.g. jwt claim iss, jwt header alg)");
 	if (f->kind == SCN_F_AVP && scn_avp_code(f->name, &f->avp))
 		return scn__fail(p,
 				 "unknown AVP '%s' (names as in TS 29.229 "

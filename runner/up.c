@@ -144,11 +144,16 @@ static int start_all(struct up *u, const char *bindir)
 		u->nprocs++;
 		launch_proc_set(p, "trace_file=" UP_TRACE);
 		launch_proc_set(p, "trace_node=%s", k->name);
-		for (size_t j = 0; j < LAUNCH_PEERS && k->peers[j].node; j++)
-			if (launch_kind_find(k->peers[j].node)->up)
+		for (size_t j = 0; j < LAUNCH_PEERS && k->peers[j].node; j++) {
+			const struct launch_kind *pk =
+				launch_kind_find(k->peers[j].node);
+			unsigned pi = k->peers[j].port;
+
+			if (pk->up && pi <= LAUNCH_EXTRA)
 				launch_proc_set(p, k->peers[j].set,
-						port_of(u, launch_kind_find(
-							   k->peers[j].node)));
+						pi ? pk->extra[pi - 1].def
+						   : port_of(u, pk));
+		}
 		for (size_t j = 0; j < u->nsets; j++)
 			if (u->sets[j].kind == k)
 				launch_proc_set(p, "%s", u->sets[j].kv);

@@ -10,7 +10,11 @@
 //   ORIGIN    https://127.0.0.1:8443    the page's origin
 //   IMPU, IMPI, PASSWORD                the IMS identity and credential
 //   EXPIRES   600                       register_expires
-//   TOKEN     (optional) a JWT sent as `Authorization: Bearer` (issue [token])
+//   TOKEN     (optional) a JWT: every request carries it as
+//             `Authorization: Bearer <TOKEN>` (RFC 8898; JsSIP's own
+//             authorization_jwt setting), no Digest (issue [token])
+//   TOKEN_FORM bearer (default) or access_token: TS 24.371's example form
+//             `Bearer access_token="<TOKEN>"`
 //   TIMEOUT_MS 20000                    bound of the whole run
 //   DEBUG     JsSIP:* for JsSIP's own log on stderr
 // Prints one line per outcome: `registered`, `unregistered`, or
@@ -42,7 +46,7 @@ function fail(why) {
 const timer = setTimeout(() => fail('timeout'),
 	Number(env('TIMEOUT_MS', '20000')));
 
-const ua = new JsSIP.UA({
+const config = {
 	sockets: [new JsSIP.WebSocketInterface(env('WSF_URL',
 		'wss://127.0.0.1:7443'))],
 	uri: env('IMPU', 'sip:alice@ims.example.com'),
@@ -53,11 +57,19 @@ const ua = new JsSIP.UA({
 	user_agent: 'JsSIP (imstb test)',
 	connection_recovery_min_interval: 2,
 	connection_recovery_max_interval: 2,
-});
+};
 
-if (process.env.TOKEN)
-	ua.registrator().setExtraHeaders([
-		`Authorization: Bearer ${process.env.TOKEN}`]);
+// JsSIP puts authorization_jwt, as given, in the Authorization header of
+// every request it sends (RequestSender.send), so it is the whole value.
+if (process.env.TOKEN) {
+	const t = process.env.TOKEN;
+
+	config.authorization_jwt = env('TOKEN_FORM', 'bearer') ===
+		'access_token' ? `Bearer access_token="${t}"` : `Bearer ${t}`;
+	delete config.password;
+}
+
+const ua = new JsSIP.UA(config);
 
 let registered = false;
 
