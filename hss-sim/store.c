@@ -759,7 +759,11 @@ static const struct {
 	  { "sip:alice@" DEMO_DOMAIN, "tel:+15550100" }, NULL },
 	{ "bob@" DEMO_DOMAIN, "bob-pass", { "sip:bob@" DEMO_DOMAIN, NULL },
 	  NULL },
-	{ "enterprise@" DEMO_DOMAIN, "enterprise-pass", { NULL, NULL },
+	/* [range]: a distinct default IMPU, then the block in the same
+	 * implicit set, so the P-Associated-URI of the block's registration
+	 * lists the wildcard second, never top-most (PROTOCOL-NOTES 1.3) */
+	{ "enterprise@" DEMO_DOMAIN, "enterprise-pass",
+	  { "sip:enterprise@" DEMO_DOMAIN, NULL },
 	  "sip:+15551230![0-9]{3}!@" DEMO_DOMAIN },
 };
 

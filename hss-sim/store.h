@@ -181,8 +181,9 @@ int hss_store_bulk_create(struct hss_store *st, const struct hss_bulk *b);
 
 /* The demo subscribers, realm and home domain ims.example.com:
  * alice@ (IMPUs sip:alice@ default + tel:+15550100 in one set, password
- * alice-pass), bob@ (sip:bob@, bob-pass), enterprise@ (range
- * sip:+15551230![0-9]{3}!@ims.example.com, enterprise-pass). Subscribers
+ * alice-pass), bob@ (sip:bob@, bob-pass), enterprise@ (default IMPU
+ * sip:enterprise@ims.example.com and, in the same implicit set, the range
+ * sip:+15551230![0-9]{3}!@ims.example.com; enterprise-pass). Subscribers
  * already present are left as they are, so it can run at every start. */
 int hss_store_provision_demo(struct hss_store *st);
 

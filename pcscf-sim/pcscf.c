@@ -358,6 +358,42 @@ out:
 	buf_close(&out);
 }
 
+/* RFC 3261 §16.3 item 5: a proxy refuses a Proxy-Require option it does
+ * not understand with 420 listing them in Unsupported. This one knows
+ * "path" (RFC 3327) and "gin" (RFC 6140: it proxies the GIN REGISTER of
+ * an enterprise IMPU range unchanged; the registrar does the rest). */
+static bool proxy_require_ok(struct pcscf *p, struct sipt_strans *st,
+			     const struct sip_msg *req)
+{
+	struct sip_list_iter it = { 0 };
+	char tag[SIPT_TAG_MAX];
+	struct buf unsup, b;
+	struct sv el;
+	bool ok;
+
+	buf_init(&unsup);
+	while (sip_list_iter_next(req, SIP_HDR_PROXY_REQUIRE, &it, &el)) {
+		if (sv_casecmp_cstr(el, "gin") || sv_casecmp_cstr(el, "path"))
+			continue;
+		buf_printf(&unsup, "%s%.*s", unsup.len ? ", " : "",
+			   SV_ARG(el));
+	}
+	ok = !unsup.len;
+	if (!ok) {
+		log_info("REGISTER with Proxy-Require %s: 420", unsup.data);
+		buf_init(&b);
+		sipt_tag_new(p->sipt, tag);
+		sipt_print_response_start(&b, st, 420, NULL, tag);
+		sip_print_hdr(&b, "Unsupported",
+			      (struct sv){ unsup.data, unsup.len });
+		sip_print_end(&b, NULL, NULL, 0);
+		sipt_strans_reply(st, b.data, b.len);
+		buf_close(&b);
+	}
+	buf_close(&unsup);
+	return ok;
+}
+
 static void on_request(struct sipt *s, struct sipt_strans *st,
 		       const struct sip_msg *req, void *arg)
 {
@@ -381,6 +417,8 @@ static void on_request(struct sipt *s, struct sipt_strans *st,
 		sipt_strans_reply_status(st, status, NULL, NULL);
 		return;
 	}
+	if (!proxy_require_ok(p, st, req))
+		return;
 	if (p->conf->path_policy == PCSCF_PATH_REJECT &&
 	    !sip_msg_has_option(req, SIP_HDR_SUPPORTED, "path")) {
 		struct buf b;

@@ -11,6 +11,11 @@
  * put there itself is removed first: only the edge may assert it). On the
  * way out it relays 401, 403 and errors unchanged but for its Via, and on a
  * 200 OK keeps the registration's Service-Route and P-Associated-URI.
+ *
+ * Proxy-Require (RFC 3261 §16.3 item 5): it understands "path" and "gin"
+ * (RFC 6140: the GIN REGISTER of an enterprise IMPU range goes through
+ * unchanged, Proxy-Require included); any other option gets 420 Bad
+ * Extension with Unsupported listing them, and nothing is forwarded.
  */
 #ifndef IMSTB_PCSCF_H
 #define IMSTB_PCSCF_H

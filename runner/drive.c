@@ -64,9 +64,12 @@ static char *prog_path(struct drv *d, const struct launch_kind *k)
 	return buf_steal(&b, NULL);
 }
 
-/* The scenario's `config NODE k=v` lines for this node. */
+/* Its kind's presets, then the scenario's `config NODE k=v` lines for
+ * this node. */
 static void add_config(struct drv *d, struct launch_proc *p)
 {
+	for (size_t i = 0; i < LAUNCH_PRESETS && p->kind->presets[i]; i++)
+		launch_proc_set(p, "%s", p->kind->presets[i]);
 	for (size_t i = 0; i < d->s->nconfs; i++)
 		if (!strcmp(d->s->confs[i].node, p->kind->name))
 			launch_proc_set(p, "%s", d->s->confs[i].kv);

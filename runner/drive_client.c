@@ -74,15 +74,31 @@ static bool has_kv(const struct scn_action *a, const char *w)
 	return false;
 }
 
-/* A setting of the scenario's `config wws` lines (the last one wins, as
- * --set does), else def. */
-static const char *wws_conf(struct drv *d, const char *key, const char *def)
+/* The WWS node an action talks to: its trailing `at=NODE` (the parser
+ * put it last), else wws; *nkv (if not NULL) gets the other settings. */
+static const char *at_node(const struct scn_action *a, size_t *nkv)
 {
+	bool at = a->nkv && !strncmp(a->kv[a->nkv - 1], "at=", 3);
+
+	if (nkv)
+		*nkv = a->nkv - at;
+	return at ? a->kv[a->nkv - 1] + 3 : "wws";
+}
+
+/* A setting of that WWS node: the scenario's `config NODE` lines (the
+ * last one wins, as --set does), else its kind's presets, else def. */
+static const char *wws_conf(struct drv *d, const char *node, const char *key,
+			    const char *def)
+{
+	const struct launch_kind *k = launch_kind_find(node);
 	size_t n = strlen(key);
 	const char *v = def;
 
+	for (size_t i = 0; k && i < LAUNCH_PRESETS && k->presets[i]; i++)
+		if (!strncmp(k->presets[i], key, n) && k->presets[i][n] == '=')
+			v = k->presets[i] + n + 1;
 	for (size_t i = 0; i < d->s->nconfs; i++)
-		if (!strcmp(d->s->confs[i].node, "wws") &&
+		if (!strcmp(d->s->confs[i].node, node) &&
 		    !strncmp(d->s->confs[i].kv, key, n) &&
 		    d->s->confs[i].kv[n] == '=')
 			v = d->s->confs[i].kv + n + 1;
@@ -119,13 +135,15 @@ static void forged_set(struct drv *d, const char *user, char *jwt)
 	d->forged[i].jwt = jwt;
 }
 
-/* `client USER token forge KIND`: a token as the run's WWS would sign it
- * (its key, issuer, audience, lifetime, claims), broken as KIND says. */
+/* `client USER token forge KIND [at=NODE]`: a token as the run's WWS
+ * (or wws-ent) would sign it (its key, issuer, audience, lifetime,
+ * claims), broken as KIND says. */
 static int act_forge(struct drv *d, const struct scn_action *a,
 		     const struct scn_user *u, struct buf *why)
 {
-	struct launch_proc *wws = drive__proc_find(d, "wws");
-	const char *dom = wws_conf(d, "domain", "web.example.com");
+	const char *node = at_node(a, NULL);
+	struct launch_proc *wws = drive__proc_find(d, node);
+	const char *dom = wws_conf(d, node, "domain", "web.example.com");
 	char key[PATH_MAX + 32], iss[64], err[256] = "";
 	struct buf sub, osub;
 	struct forge_in in;
@@ -133,14 +151,16 @@ static int act_forge(struct drv *d, const struct scn_action *a,
 	char *jwt = NULL;
 	int rc;
 
-	if (!wws || token_alg_parse(wws_conf(d, "token_alg", "ES256"), &alg)) {
-		buf_puts(why, wws ? "the wws's token_alg is not ES256, RS256 "
-				    "or HS256"
-				  : "the wws is not in the run");
+	if (!wws ||
+	    token_alg_parse(wws_conf(d, node, "token_alg", "ES256"), &alg)) {
+		buf_printf(why, wws ? "the %s's token_alg is not ES256, RS256 "
+				      "or HS256"
+				    : "the %s is not in the run",
+			   node);
 		return -EINVAL;
 	}
 	/* Where the launcher told the wws to keep its key (launch.c). */
-	snprintf(key, sizeof(key), "%s/wws/signing.pem", d->dir);
+	snprintf(key, sizeof(key), "%s/%s/signing.pem", d->dir, node);
 	snprintf(iss, sizeof(iss), "https://127.0.0.1:%u", wws->port);
 	buf_init(&sub);
 	buf_init(&osub);
@@ -148,13 +168,16 @@ static int act_forge(struct drv *d, const struct scn_action *a,
 	in = (struct forge_in){
 		.kind = a->kv[0],
 		.alg = (int)alg,
-		.key = alg == TOKEN_HS256 ? wws_conf(d, "hs256_secret", "")
-					  : wws_conf(d, "signing_key", key),
-		.kid = wws_conf(d, "token_kid", ""),
-		.iss = wws_conf(d, "issuer", iss),
-		.aud = wws_conf(d, "audience", "wsf"),
-		.ttl_s = strtol(wws_conf(d, "token_ttl_s", "300"), NULL, 10),
-		.ims_claims = truthy(wws_conf(d, "token_ims_claims", "false")),
+		.key = alg == TOKEN_HS256
+			       ? wws_conf(d, node, "hs256_secret", "")
+			       : wws_conf(d, node, "signing_key", key),
+		.kid = wws_conf(d, node, "token_kid", ""),
+		.iss = wws_conf(d, node, "issuer", iss),
+		.aud = wws_conf(d, node, "audience", "wsf"),
+		.ttl_s = strtol(wws_conf(d, node, "token_ttl_s", "300"), NULL,
+				10),
+		.ims_claims = truthy(
+			wws_conf(d, node, "token_ims_claims", "false")),
 		.sub = sub.data,
 		.impu = u->impu,
 		.impi = u->impi,
@@ -185,8 +208,9 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 {
 	const struct scn_user *u = scn_user_find(d->s, a->node);
 	const char *pw = u->password;
-	struct launch_proc *wsf;
-	struct buf cmd;
+	struct launch_proc *wsf, *at;
+	struct buf cmd, url;
+	size_t nkv;
 	int rc = 0;
 
 	if (!d->client || !launch_proc_alive(d->client)) {
@@ -196,6 +220,11 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 	if (!strcmp(a->verb, "token forge"))
 		return act_forge(d, a, u, why);
 	buf_init(&cmd);
+	buf_init(&url);
+	/* web actions: the run's wws (client-sim's wws_url) or at=wws-ent */
+	at = drive__proc_find(d, at_node(a, &nkv));
+	if (at && strcmp(at->kind->name, "wws"))
+		buf_printf(&url, "https://127.0.0.1:%u", at->port);
 	for (size_t i = 0; i < a->nkv; i++)
 		if (!strncmp(a->kv[i], "password=", 9))
 			pw = a->kv[i] + 9;
@@ -208,6 +237,11 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 					   forged_get(d, u->name)
 						   ? forged_get(d, u->name)
 						   : "none");
+			else if (!strncmp(a->kv[i], "origin=", 7) &&
+				 (at = drive__proc_find(d, a->kv[i] + 7)))
+				/* origin=NODE: a page of that node */
+				buf_printf(&cmd, " origin=https://127.0.0.1:%u",
+					   at->port);
 			else if (strncmp(a->kv[i], "password=", 9))
 				buf_printf(&cmd, " %s", a->kv[i]);
 		/* The plain WebSocket port is not in client-sim's config. */
@@ -217,12 +251,12 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 				   wsf->extra_port[0]);
 	} else if (!strcmp(a->verb, "web get")) {
 		/* relative to client-sim's wws_url: the run's wws */
-		buf_printf(&cmd, "web %s get %s", u->name,
-			   a->nkv ? a->kv[0] : "/");
+		buf_printf(&cmd, "web %s get %s%s", u->name,
+			   url.len ? url.data : "", nkv ? a->kv[0] : "/");
 	} else if (!strcmp(a->verb, "web login")) {
-		buf_printf(&cmd, "web %s login /login %s %s", u->name,
-			   a->nkv ? a->kv[0] : u->impu,
-			   a->nkv ? a->kv[1] : u->password);
+		buf_printf(&cmd, "web %s login %s/login %s %s", u->name,
+			   url.len ? url.data : "", nkv ? a->kv[0] : u->impu,
+			   nkv ? a->kv[1] : u->password);
 	} else {
 		buf_printf(&cmd, "%s %s", a->verb, u->name);
 	}
@@ -233,6 +267,7 @@ int drive__act_client(struct drv *d, const struct scn_action *a,
 		rc = -EIO;
 	}
 	buf_close(&cmd);
+	buf_close(&url);
 	return rc;
 }
 

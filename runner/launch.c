@@ -30,7 +30,20 @@
  * (trust_auth_done, trusted_peers), the wsf accepts tokens of the run's
  * wws (trusted_wws), whose issuer is its own URL. A scenario's `config`
  * lines come later on the command line and win (e.g. to show an
- * untrusted path refused). */
+ * untrusted path refused).
+ *
+ * wws-ent ([range], TR 23.701 §6.X.2.1.3) is a second wws with the
+ * settings of wws/enterprise.conf (as presets: the runner does not rely on
+ * finding that file) and free ports; the wsf gets it as its enterprise
+ * WWS (enterprise_wws: its Origin and issuer; the wsf adds them to
+ * allowed_origins and trusted_wws itself) and the demo block of
+ * static_ranges with its Origin. It starts last, once the wsf it
+ * registers its block with listens (so the seeds of the others stay). */
+/* The enterprise block of wws/enterprise.conf and hss-sim's demo. */
+#define ENT_BLOCK "sip:+15551230![0-9]{3}!@ims.example.com"
+#define ENT_IMPI  "enterprise@ims.example.com"
+#define ENT_PASS  "enterprise-pass"
+
 static const struct launch_kind kinds[] = {
 	{ .name = "hss",
 	  .prog = "hss-sim",
@@ -81,7 +94,15 @@ static const struct launch_kind kinds[] = {
 	  .sip_timers = true,
 	  .peers = { { "pcscf", "pcscf_port=%u", 0 },
 		     { "wws", "allowed_origins=https://127.0.0.1:%u", 0 },
-		     { "wws", "trusted_wws=https://127.0.0.1:%u", 0 } } },
+		     { "wws", "trusted_wws=https://127.0.0.1:%u", 0 },
+		     { "wws-ent",
+		       "enterprise_wws=https://127.0.0.1:%1$u="
+		       "https://127.0.0.1:%1$u",
+		       0 },
+		     { "wws-ent",
+		       "static_ranges=" ENT_BLOCK "|" ENT_IMPI "|" ENT_PASS
+		       "|https://127.0.0.1:%u",
+		       0 } } },
 	{ .name = "client",
 	  .prog = "client-sim",
 	  .sip_timers = true,
@@ -89,6 +110,20 @@ static const struct launch_kind kinds[] = {
 	  .peers = { { "pcscf", "pcscf_port=%u", 0 },
 		     { "wsf", "wsf_url=wss://127.0.0.1:%u", 0 },
 		     { "wws", "wws_url=https://127.0.0.1:%u", 0 } } },
+	{ .name = "wws-ent",
+	  .prog = "wws",
+	  .def_port = 9443,
+	  .listen = LAUNCH_TCP,
+	  .db_key = "db",
+	  .files = { "cert=cert.pem", "key=key.pem",
+		     "signing_key=signing.pem" },
+	  .presets = { "domain=enterprise.example.org", "enterprise=true",
+		       "impu_range=" ENT_BLOCK, "range_impi=" ENT_IMPI,
+		       "range_password=" ENT_PASS, "register_range=true",
+		       "range_expires=3600", NULL },
+	  .fast = "pbkdf2_iterations=1000",
+	  .peers = { { "wws-ent", "issuer=https://127.0.0.1:%u", 0 },
+		     { "wsf", "wsf_url=wss://127.0.0.1:%u", 0 } } },
 };
 
 const struct launch_kind *launch_kind_find(const char *name)

@@ -34,8 +34,9 @@ struct launch_port {
 
 /* A setting derived from another node's port, when that node is in the
  * run: set is printf'ed with the port ("pcscf_port=%u",
- * "allowed_origins=https://127.0.0.1:%u"), or takes none (a switch that
- * only makes sense with that peer: "trust_auth_done=true"). */
+ * "allowed_origins=https://127.0.0.1:%u"; "%1$u" to use it twice), or
+ * takes none (a switch that only makes sense with that peer:
+ * "trust_auth_done=true"). */
 struct launch_peer {
 	const char *node;
 	const char *set;
@@ -43,8 +44,9 @@ struct launch_peer {
 };
 
 #define LAUNCH_EXTRA 2
-#define LAUNCH_PEERS 3
+#define LAUNCH_PEERS 5
 #define LAUNCH_FILES 3
+#define LAUNCH_PRESETS 8
 
 /* One kind of node (table in launch.c, in start order). */
 struct launch_kind {
@@ -55,6 +57,10 @@ struct launch_kind {
 	unsigned listen;      /* LAUNCH_UDP | LAUNCH_TCP; 0: listens on no
 				 fixed port (client-sim: port 0) */
 	struct launch_port extra[LAUNCH_EXTRA]; /* key NULL: none */
+	/* "key=value" settings it always gets, first (and for its
+	 * provisioning commands): what makes a second wws the enterprise
+	 * one. NULL-terminated. */
+	const char *presets[LAUNCH_PRESETS];
 	const char *db_key;   /* config key of its database, or NULL */
 	/* "key=file": a file in the node's own directory of the run
 	 * (<dir>/<node>/file), e.g. the TLS certificate it makes on first

@@ -95,19 +95,42 @@ static int reg_setting(struct scn_parser *p, const char *w)
 			 w);
 }
 
-/* client USER web get [PATH] | client USER web login [ID PASSWORD] */
+/* A trailing `at=NODE` (the WWS an action talks to: wws, the default, or
+ * wws-ent): -1 after the error, else how many words come before it.
+ * need: the error when that node is not in the run. */
+static int at_words(struct scn_parser *p, struct scn_toks *t,
+		    const char *need)
+{
+	const char *at = t->n > 4 && !strncmp(t->v[t->n - 1], "at=", 3)
+				 ? t->v[t->n - 1] + 3
+				 : NULL;
+
+	if (at && strcmp(at, "wws") && strcmp(at, "wws-ent")) {
+		scn__fail(p, "at=%s: must be wws or wws-ent", at);
+		return -1;
+	}
+	if (!scn_has_node(p->s, at ? at : "wws")) {
+		scn__fail(p, need, at ? at : "wws");
+		return -1;
+	}
+	return at ? t->n - 1 : t->n;
+}
+
+/* client USER web get [PATH] [at=NODE] | client USER web login [ID
+ * PASSWORD] [at=NODE] */
 static int web_words(struct scn_parser *p, struct scn_toks *t)
 {
 	bool get = t->n > 3 && !strcmp(t->v[3], "get");
 	bool login = t->n > 3 && !strcmp(t->v[3], "login");
+	int n = at_words(p, t, "web actions need the %s node");
 
-	if (!scn_has_node(p->s, "wws"))
-		return scn__fail(p, "web actions need the wws node");
-	if ((get && t->n <= 5 && (t->n == 4 || t->v[4][0] == '/')) ||
-	    (login && (t->n == 4 || t->n == 6)))
+	if (n < 0)
+		return -EINVAL;
+	if ((get && n <= 5 && (n == 4 || t->v[4][0] == '/')) ||
+	    (login && (n == 4 || n == 6)))
 		return 0;
-	return scn__fail(p, "usage: client USER web get [/PATH] | client "
-			    "USER web login [ID PASSWORD]");
+	return scn__fail(p, "usage: client USER web get [/PATH] [at=NODE] | "
+			    "client USER web login [ID PASSWORD] [at=NODE]");
 }
 
 /* client USER token forge KIND (runner/forge.h): the runner builds the
@@ -116,15 +139,17 @@ static int token_words(struct scn_parser *p, struct scn_toks *t)
 {
 	const struct scn *s = p->s;
 	bool other = false;
+	int n = at_words(p, t, "token forge needs the %s node (its signing "
+			       "key)");
 
-	if (t->n != 5 || strcmp(t->v[3], "forge"))
-		return scn__fail(p, "usage: client USER token forge KIND");
+	if (n < 0)
+		return -EINVAL;
+	if (n != 5 || strcmp(t->v[3], "forge"))
+		return scn__fail(p, "usage: client USER token forge KIND "
+				    "[at=NODE]");
 	if (!forge_kind_known(t->v[4]))
 		return scn__fail(p, "unknown token kind '%s' (%s)", t->v[4],
 				 forge_kind_list());
-	if (!scn_has_node(s, "wws"))
-		return scn__fail(p, "token forge needs the wws node (its "
-				    "signing key)");
 	for (size_t i = 0; i < s->nusers; i++)
 		other |= strcmp(s->users[i].name, t->v[1]) != 0;
 	if (!strcmp(t->v[4], "other-user") && !other)

@@ -363,7 +363,8 @@ void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 		log_info("%s (%s): wrong Digest response", impu, impi.data);
 		if (scscf__sar_send(s, st, SCSCF_PEND_AUTH_FAIL, impi.data,
 				    impu, DIAM_CX_SAT_AUTHENTICATION_FAILURE,
-				    DIAM_CX_USER_DATA_NOT_AVAILABLE))
+				    DIAM_CX_USER_DATA_NOT_AVAILABLE,
+				    scscf__is_gin(req)))
 			scscf__reply(s, st, 403, "Wrong credentials", NULL);
 		break;
 	default: /* replayed nc, unsupported qop: a fresh challenge */

@@ -107,6 +107,18 @@ void scscf__reg_free(struct scscf *s, struct scscf_reg *r)
 	free(r);
 }
 
+bool scscf__reg_is_range(const struct scscf_reg *r)
+{
+	struct sip_uri u;
+
+	for (size_t i = 0; i < r->nb; i++)
+		if (sip_uri_parse(&u, sv_from_cstr(r->b[i].contact), NULL) ==
+			    0 &&
+		    sip_param_has(u.params, "bnc"))
+			return true;
+	return false;
+}
+
 static char *dup_or_null(const char *p)
 {
 	return p ? xstrdup(p) : NULL;
@@ -344,7 +356,7 @@ static void on_saa(struct diam_peer *peer, int status,
 
 int scscf__sar_send(struct scscf *s, struct sipt_strans *st,
 		    enum scscf_pend_kind kind, const char *impi,
-		    const char *impu, uint32_t sat, uint32_t udaa)
+		    const char *impu, uint32_t sat, uint32_t udaa, bool range)
 {
 	struct scscf_pend *p = scscf__pend_new(s, kind, st, impi, impu);
 	struct diam_cx req = { 0 };
@@ -357,6 +369,10 @@ int scscf__sar_send(struct scscf *s, struct sipt_strans *st,
 	req.dest_realm = sv_from_cstr(s->conf->hss_realm);
 	req.user_name = sv_from_cstr(impi);
 	req.public_identity = sv_from_cstr(impu);
+	/* [range]: the block is named in both (TS 29.229 §6.1.3: the
+	 * Wildcarded-Public-Identity AVP, as the HSS has it) */
+	if (range)
+		req.wildcarded_public_identity = sv_from_cstr(impu);
 	req.server_name = sv_from_cstr(s->conf->server_name);
 	req.sat = sat;
 	req.udaa = udaa;
@@ -398,7 +414,8 @@ void scscf__reg_authorized(struct scscf *s, struct sipt_strans *st,
 	if (scscf__sar_send(s, st, SCSCF_PEND_SAR, impi, impu, sat,
 			    registered && r->user_data
 				    ? DIAM_CX_USER_DATA_ALREADY_AVAILABLE
-				    : DIAM_CX_USER_DATA_NOT_AVAILABLE))
+				    : DIAM_CX_USER_DATA_NOT_AVAILABLE,
+			    scscf__is_gin(req)))
 		scscf__reply(s, st, 500, "HSS error", NULL);
 out:
 	plan_close(&pl);
@@ -560,6 +577,7 @@ void scscf__expiry_cb(uv_timer_t *t)
 
 	for (r = s->regs; r; r = next) {
 		size_t before = r->nb, i = 0;
+		bool range = scscf__reg_is_range(r);
 
 		next = r->next;
 		while (i < r->nb) {
@@ -582,7 +600,7 @@ void scscf__expiry_cb(uv_timer_t *t)
 		log_info("%s registration expired", r->impu);
 		scscf__sar_send(s, NULL, SCSCF_PEND_TIMEOUT, r->impi, r->impu,
 				DIAM_CX_SAT_TIMEOUT_DEREGISTRATION,
-				DIAM_CX_USER_DATA_ALREADY_AVAILABLE);
+				DIAM_CX_USER_DATA_ALREADY_AVAILABLE, range);
 		scscf__store_delete(s->store, r);
 		scscf__reg_free(s, r);
 	}

@@ -64,9 +64,10 @@ const struct conf_key scscf_conf_keys[] = {
 	  "expires of a Contact without any expires value", 1, 100000000),
 	K("expiry_check_ms", CONF_INT, expiry_check_ms, "1000",
 	  "how often bindings are checked for expiry", 10, 3600000),
-	K("trust_auth_done", CONF_BOOL, trust_auth_done, "false",
+	K("trust_auth_done", CONF_BOOL, trust_auth_done, "true",
 	  "a REGISTER with integrity-protected=\"auth-done\" skips MAR and "
-	  "the challenge (trusted edge, TS 24.229 5.4.1.2.2)",
+	  "the challenge (trusted edge, TS 24.229 5.4.1.2.2), only when it "
+	  "comes from trusted_peers",
 	  0, 0),
 	K("trusted_peers", CONF_STR, trusted_peers, "127.0.0.1:5060",
 	  "the trusted path: a REGISTER with integrity-protected=\"auth-done\" "
@@ -269,14 +270,22 @@ void scscf__reply_ok(struct scscf *s, struct sipt_strans *st,
 	for (h = sip_hdr_find(req, SIP_HDR_PATH); h; h = sip_hdr_next(req, h))
 		sip_print_hdr(&b, "Path", h->value);
 	if (r && r->nb) {
-		/* RFC 3608 §6; TS 24.229 §5.4.1.2.2 items f) and g). */
+		/* RFC 3608 §6; TS 24.229 §5.4.1.2.2 items f) and g). A
+		 * wildcarded IMPU goes out as a valid SIP URI: what its user
+		 * part cannot carry is escaped (RFC 3261 §25.1). */
 		buf_printf(&b, "Service-Route: <%s>\r\n", s->service_route);
 		buf_puts(&b, "P-Associated-URI: ");
-		for (size_t i = 0; i < r->nset; i++)
-			buf_printf(&b, "%s<%s>", i ? ", " : "", r->set[i]);
+		for (size_t i = 0; i < r->nset; i++) {
+			buf_puts(&b, i ? ", <" : "<");
+			if (ims_impu_escape(sv_from_cstr(r->set[i]), &b))
+				buf_puts(&b, r->set[i]);
+			buf_puts(&b, ">");
+		}
 		buf_puts(&b, "\r\n");
 	}
-	sip_print_hdr(&b, "Supported", SV("path"));
+	/* RFC 6140: a registrar that took a GIN REGISTER says it knows. */
+	sip_print_hdr(&b, "Supported",
+		      scscf__is_gin(req) ? SV("path, gin") : SV("path"));
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	sip_print_hdr(&b, "Date", sv_from_cstr(date));
@@ -287,8 +296,14 @@ void scscf__reply_ok(struct scscf *s, struct sipt_strans *st,
 
 /* ---- REGISTER ------------------------------------------------------------ */
 
-/* RFC 3261 §10.3 step 2: every Require option must be ours (path only).
- * Returns false after answering 420 with Unsupported. */
+bool scscf__is_gin(const struct sip_msg *req)
+{
+	return sip_msg_has_option(req, SIP_HDR_REQUIRE, "gin");
+}
+
+/* RFC 3261 §10.3 step 2: every Require option must be ours: path (RFC
+ * 3327) and gin (RFC 6140). Returns false after answering 420 with
+ * Unsupported. */
 static bool require_check(struct scscf *s, struct sipt_strans *st,
 			  const struct sip_msg *req)
 {
@@ -301,7 +316,7 @@ static bool require_check(struct scscf *s, struct sipt_strans *st,
 	buf_puts(&unsup, "Unsupported: ");
 	ok = true;
 	while (sip_list_iter_next(req, SIP_HDR_REQUIRE, &it, &el)) {
-		if (sv_casecmp_cstr(el, "path"))
+		if (sv_casecmp_cstr(el, "path") || sv_casecmp_cstr(el, "gin"))
 			continue;
 		buf_printf(&unsup, "%s%.*s", ok ? "" : ", ", SV_ARG(el));
 		ok = false;
@@ -314,10 +329,40 @@ static bool require_check(struct scscf *s, struct sipt_strans *st,
 	return ok;
 }
 
+/* A TS 23.003 §13.4A wildcarded IMPU text (the To of a GIN REGISTER once
+ * normalized: its escapes decoded). */
+static bool is_wildcard(const struct buf *impu)
+{
+	struct ims_wildcard *w = NULL;
+	int rc = ims_wildcard_parse((struct sv){ impu->data, impu->len }, &w,
+				    NULL);
+
+	ims_wildcard_free(w);
+	return rc == 0;
+}
+
+/* RFC 6140 §7: the Contact of a GIN REGISTER carries "bnc" and no user
+ * part (the numbers of the block are the user parts of the requests
+ * later sent to it); "bnc" means nothing without "gin". NULL if fine. */
+static const char *gin_contact_fault(const struct sip_addr *a, bool gin)
+{
+	bool bnc = sip_param_has(a->uri.params, "bnc");
+
+	if (bnc && !gin)
+		return "bnc Contact without Require: gin";
+	if (bnc && a->uri.user.len)
+		return "bnc Contact with a user part";
+	if (gin && !bnc)
+		return "GIN Contact without bnc";
+	return NULL;
+}
+
 void scscf__register(struct scscf *s, struct sipt_strans *st, bool fetched)
 {
 	const struct sip_msg *req = sipt_strans_req(st);
+	bool gin = scscf__is_gin(req);
 	struct sip_list_iter it = { 0 };
+	const char *why;
 	struct sip_addr a;
 	struct buf impu;
 	struct sv el;
@@ -338,10 +383,19 @@ void scscf__register(struct scscf *s, struct sipt_strans *st, bool fetched)
 		scscf__reply(s, st, 400, "Bad To URI", NULL);
 		goto out;
 	}
+	if (gin && !is_wildcard(&impu)) {
+		scscf__reply(s, st, 403, "GIN needs a wildcarded IMPU", NULL);
+		goto out;
+	}
 	while (sip_list_iter_next(req, SIP_HDR_CONTACT, &it, &el)) {
 		if (sip_addr_parse(&a, el, NULL) ||
 		    (!a.star && a.uri.scheme == SIP_URI_TEL)) {
 			scscf__reply(s, st, 400, "Bad Contact", NULL);
+			goto out;
+		}
+		why = a.star ? NULL : gin_contact_fault(&a, gin);
+		if (why) {
+			scscf__reply(s, st, 400, why, NULL);
 			goto out;
 		}
 	}
@@ -554,6 +608,23 @@ size_t scscf_reg_count(const struct scscf *s)
 	return s->nregs;
 }
 
+/* The bindings of a registered block (GIN) impu is a member of. */
+static size_t range_bindings(const struct scscf *s, struct sv impu)
+{
+	struct ims_wildcard *w;
+	size_t count = 0;
+
+	for (const struct scscf_reg *r = s->regs; r && !count; r = r->next) {
+		if (!scscf__reg_is_range(r) ||
+		    ims_wildcard_parse(sv_from_cstr(r->impu), &w, NULL))
+			continue;
+		if (ims_wildcard_match(w, impu))
+			count = r->nb;
+		ims_wildcard_free(w);
+	}
+	return count;
+}
+
 size_t scscf_binding_count(const struct scscf *s, const char *impu)
 {
 	struct buf norm;
@@ -566,6 +637,8 @@ size_t scscf_binding_count(const struct scscf *s, const char *impu)
 	n = hmap_find(&s->members, (struct sv){ norm.data, norm.len });
 	if (n)
 		count = hmap_entry(n, struct scscf_member, node)->reg->nb;
+	else
+		count = range_bindings(s, (struct sv){ norm.data, norm.len });
 out:
 	buf_close(&norm);
 	return count;

@@ -24,11 +24,26 @@
  *                               the HSS is unreachable)
  *   500 "Out of order"          RFC 3261 §10.3 step 7 Call-ID/CSeq rule
  *   420 + Unsupported           Require with an option other than path
+ *                               and gin
+ *   403 "GIN needs a wildcarded IMPU"  Require: gin, To not a wildcard
+ *   400 "bnc Contact without Require: gin", "bnc Contact with a user
+ *       part", "GIN Contact without bnc"   (RFC 6140 §7)
  *   423 + Min-Expires           expires below min_expires (but not 0)
  *   400                         bad To, Contact or Authorization;
  *                               `Contact: *` without Expires: 0 alone
  * Without any expires value, a binding gets default_expires (3600 s,
  * RFC 3261 §10.2.1.1 leaves the default to the registrar).
+ *
+ * An IMPU range ([range], TR 23.701 Figure 6.X.2.1.3.2-1 registration
+ * mode) registers once, GIN-style (RFC 6140): `Require: gin`, To = the
+ * TS 23.003 wildcarded IMPU (its user part percent-escaped where a SIP URI
+ * cannot carry it, "sip:+15551230!%5B0-9%5D%7B3%7D!@ims.example.com";
+ * normalized back to the "![0-9]{3}!" text), a Contact with "bnc" and no
+ * user part, the IMS Digest credentials of the block's IMPI. MAR and SAR
+ * carry the wildcard text as Public-Identity (SAR also as
+ * Wildcarded-Public-Identity); the bnc Contact is bound to the block; the
+ * 200 has Supported: path, gin and the implicit set in P-Associated-URI,
+ * the distinct default IMPU first, the wildcard (escaped) after it.
  */
 #ifndef IMSTB_SCSCF_H
 #define IMSTB_SCSCF_H
@@ -84,7 +99,8 @@ uint16_t scscf_port(const struct scscf *s);
 /* Registrations held (one per registered implicit set). */
 size_t scscf_reg_count(const struct scscf *s);
 /* Current bindings of the registration that contains impu (any member of
- * its implicit set); 0 if it is not registered. */
+ * its implicit set, or an IMPU inside a registered block); 0 if it is
+ * not registered. */
 size_t scscf_binding_count(const struct scscf *s, const char *impu);
 /* Is the Cx connection to the HSS open (CER/CEA done)? */
 bool scscf_hss_open(const struct scscf *s);

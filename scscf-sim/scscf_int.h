@@ -113,6 +113,9 @@ void scscf__reply_ok(struct scscf *s, struct sipt_strans *st,
 /* The whole REGISTER handling from the start (also re-entered after an
  * MAA that fetched a vector: fetched = true). */
 void scscf__register(struct scscf *s, struct sipt_strans *st, bool fetched);
+/* RFC 6140: the REGISTER has "gin" in Require (then its To is a
+ * wildcarded IMPU, checked by scscf__register). */
+bool scscf__is_gin(const struct sip_msg *req);
 /* Tracks a Cx request (takes a reference on st when not NULL). */
 struct scscf_pend *scscf__pend_new(struct scscf *s, enum scscf_pend_kind k,
 				   struct sipt_strans *st, const char *impi,
@@ -132,7 +135,9 @@ void scscf__mar_send(struct scscf *s, struct sipt_strans *st,
 		     enum scscf_pend_kind kind, const char *impi,
 		     const char *impu, bool stale);
 /* Checks the REGISTER's credentials and goes on: challenge, fetch, SAR
- * AUTHENTICATION_FAILURE, or scscf__reg_authorized. */
+ * AUTHENTICATION_FAILURE, or scscf__reg_authorized. A GIN REGISTER
+ * (scscf__is_gin) authenticates its block like any IMPU: MAR with
+ * Public-Identity = the wildcard text. */
 void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 		       const struct sip_msg *req, const char *impu,
 		       bool fetched);
@@ -149,11 +154,15 @@ struct scscf_reg *scscf__reg_find(struct scscf *s, struct sv impu,
 void scscf__reg_authorized(struct scscf *s, struct sipt_strans *st,
 			   const struct sip_msg *req, const char *impi,
 			   const char *impu);
-/* Sends SAR with the given type; kind SAR, AUTH_FAIL or TIMEOUT. -errno
- * (the pend is freed) if it cannot be sent. */
+/* Sends SAR with the given type; kind SAR, AUTH_FAIL or TIMEOUT. range:
+ * impu is a wildcarded IMPU registered as a block (GIN), also sent as
+ * Wildcarded-Public-Identity (TS 29.229 §6.3.35). -errno (the pend is
+ * freed) if it cannot be sent. */
 int scscf__sar_send(struct scscf *s, struct sipt_strans *st,
 		    enum scscf_pend_kind kind, const char *impi,
-		    const char *impu, uint32_t sat, uint32_t udaa);
+		    const char *impu, uint32_t sat, uint32_t udaa, bool range);
+/* A registration of a block (RFC 6140 GIN): it has a bnc binding. */
+bool scscf__reg_is_range(const struct scscf_reg *r);
 /* A registration with no bindings (from the store or a new one). */
 struct scscf_reg *scscf__reg_new(struct scscf *s, const char *impu,
 				 const char *impi);

@@ -31,6 +31,7 @@ static void flow_dtor(void *o)
 	struct wsf__cseq *c;
 
 	obj_unref(f->wc);
+	free(f->origin);
 	free(f->impi);
 	if (f->password) {
 		OPENSSL_cleanse(f->password, strlen(f->password));
@@ -234,6 +235,7 @@ static void on_ws_close(struct ws_conn *c, uint16_t code, struct sv reason,
 		log_info("flow %s (%s) closed: code %u %.*s%s%s", f->id,
 			 f->secure ? "wss" : "ws", code, SV_ARG(reason),
 			 err ? " - " : "", err ? uv_strerror(err) : "");
+		wsf__range_flow_gone(w, f);
 		hmap_remove(&w->flows, &f->node);
 		f->w = NULL;
 	}
@@ -282,7 +284,8 @@ static void on_ws_trace(struct ws_conn *c, bool sent, enum ws_opcode op,
 /* ---- accept ----------------------------------------------------------- */
 
 int wsf__flow_accept(struct wsf *w, struct stream *s,
-		     const struct ws_hs_result *hs, struct sv leftover)
+		     const struct ws_hs_result *hs, struct sv leftover,
+		     struct sv origin)
 {
 	const struct wsf_conf *cf = w->conf;
 	struct ws_conf wc = {
@@ -299,6 +302,8 @@ int wsf__flow_accept(struct wsf *w, struct stream *s,
 
 	f->w = w;
 	f->secure = stream_is_tls(s);
+	/* Which WWS's page (or enterprise WWS) this is (RFC 6454). */
+	f->origin = origin.len ? sv_dup(origin) : NULL;
 	for (int i = 0; i < 8; i++)
 		be[i] = (unsigned char)(id >> (56 - 8 * i));
 	hex_encode(be, sizeof(be), f->id);

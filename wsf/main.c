@@ -19,6 +19,7 @@ int main(int argc, char **argv)
 		NULL
 	};
 	static const char *const chal[] = { "forward", "terminate" };
+	static const char *const modes[] = { "static", "registration" };
 	struct wsf_conf conf = { 0 };
 	struct wsf *w = NULL;
 	struct trace trace;
@@ -52,12 +53,12 @@ int main(int argc, char **argv)
 	} else {
 		app_signals_start(&app, &loop, on_stop, w);
 		log_info("WSF: WSS %s:%u, WS %s:%u, SIP %s:%u (UDP, TCP); "
-			 "P-CSCF %s:%ld/%s; challenge=%s",
+			 "P-CSCF %s:%ld/%s; challenge=%s, range_mode=%s",
 			 conf.listen, wsf_wss_port(w), conf.listen,
 			 wsf_ws_port(w), conf.listen, wsf_sip_port(w),
 			 conf.pcscf_host, conf.pcscf_port,
 			 conf.pcscf_transport ? "tcp" : "udp",
-			 chal[conf.challenge]);
+			 chal[conf.challenge], modes[conf.range_mode]);
 	}
 	if (app_run(&loop))
 		status = 1;

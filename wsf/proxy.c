@@ -216,6 +216,7 @@ static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 {
 	struct wsf__fwd *fw = arg;
 	struct wsf_flow *f = fw->client;
+	const struct sip_msg *req;
 
 	UNUSED(s);
 	UNUSED(ct);
@@ -232,6 +233,10 @@ static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 		else if (challenge_answer(fw, resp) == 0)
 			return;
 	}
+	/* Figure 6.X.2.1.3.2-1 steps 10-12: the block is the WWS's now. */
+	req = sipt_strans_req(fw->st);
+	if (f && resp->status >= 200 && req && wsf__range_is_gin(req))
+		wsf__range_forwarded(fw->w, f, req, resp);
 	relay(fw, resp);
 	if (resp->status >= 200)
 		fwd_free(fw);
@@ -349,10 +354,22 @@ void wsf__client_forward(struct wsf *w, struct sipt_strans *st,
 static void from_client(struct wsf *w, struct sipt_strans *st,
 			const struct sip_msg *req, struct wsf_flow *f)
 {
+	char tag[SIPT_TAG_MAX];
 	int status = 0;
 
 	if (sipt_proxy_check(w->sipt, req, &status)) {
 		sipt_strans_reply_status(st, status, NULL, NULL);
+		return;
+	}
+	if (f->range_ended && req->method != SIP_METHOD_REGISTER) {
+		/* Its IMPU's block was de-registered (range.c). */
+		sipt_tag_new(w->sipt, tag);
+		sipt_strans_reply_status(st, 403, "Registration ended: block "
+					 "de-registered", tag);
+		return;
+	}
+	if (wsf__range_is_gin(req)) {
+		wsf__range_register(w, st, f); /* Figure 6.X.2.1.3.2-1 */
 		return;
 	}
 	if (req->method == SIP_METHOD_REGISTER)

@@ -176,6 +176,13 @@ static int wws_each(const char *list, struct wsf__tokens *tk, char *err,
 	return rc;
 }
 
+int wsf__token_url_check(struct sv url)
+{
+	char err[8];
+
+	return url_parse(url, NULL, err, sizeof(err));
+}
+
 int wsf__token_conf_check(const struct wsf_conf *c, char *err, size_t n)
 {
 	int rc = wws_each(c->trusted_wws, NULL, err, n);
@@ -310,6 +317,8 @@ static void tok_accept(struct wsf__tok *t, const char *impu, const char *impi,
 		       const char *how)
 {
 	const struct sip_msg *req = sipt_strans_req(t->st);
+	const char *owner;
+	char why[160];
 	struct sv realm;
 	struct buf auth;
 
@@ -327,6 +336,22 @@ static void tok_accept(struct wsf__tok *t, const char *impu, const char *impi,
 	if (!t->f->w) {
 		log_info("flow %s: gone while its token was checked", t->f->id);
 		tok_free(t);
+		return;
+	}
+	if (wsf__range_iss_is_ent(t->w, t->wws->iss)) {
+		/* Figure 6.X.2.1.3.3-1: an IMPU of an enterprise WWS's block,
+		 * answered here (step 8), no IMS registration. */
+		log_info("flow %s: token %s of enterprise WWS %s valid (%s)",
+			 t->f->id, t->shown, t->wws->iss, how);
+		wsf__range_client(t->w, t->st, t->f, impu, t->wws->iss);
+		tok_free(t);
+		return;
+	}
+	owner = wsf__range_owner(t->w, impu);
+	if (owner) { /* only the block's own WWS hands its IMPUs out */
+		snprintf(why, sizeof(why), "IMPU belongs to the block of %s",
+			 owner);
+		tok_refuse(t, why);
 		return;
 	}
 	ims_impi_realm(sv_from_cstr(impi), &realm); /* checked above */
@@ -684,6 +709,11 @@ int wsf__token_setup(struct wsf *w, char *err, size_t errlen)
 
 	w->tok = tk;
 	rc = wws_each(c->trusted_wws, tk, err, errlen);
+	/* The enterprise WWSs' issuers are trusted too (checked already). */
+	for (size_t i = 0; !rc && i < wsf__range_ent_count(w); i++)
+		if (!wws_find(tk, wsf__range_ent_iss(w, i)))
+			rc = wws_each(wsf__range_ent_iss(w, i), tk, err,
+				      errlen);
 	if (rc)
 		goto out;
 	tk->basic = basic_make(c->introspect_client);

@@ -16,6 +16,7 @@ static const char *const transports[] = { "udp", "tcp", NULL };
 static const char *const challenges[] = { "forward", "terminate", NULL };
 static const char *const token_checks[] = { "off", "introspect", "local",
 					    NULL };
+static const char *const range_modes[] = { "static", "registration", NULL };
 
 /* clang-format off */
 #define K(name, type, field, def, help, lo, hi, choices) \
@@ -122,6 +123,25 @@ const struct conf_key wsf_conf_keys[] = {
 	  "an HTTPS request to a WWS (introspection, JWK Set) must be "
 	  "answered within this, else 503 with Retry-After",
 	  10, 600000, NULL),
+	K("range_mode", CONF_CHOICE, range_mode, "registration",
+	  "a block registration (GIN REGISTER, RFC 6140) from an enterprise "
+	  "WWS (TR 23.701 6.X.2.1.3.2): static (challenged and verified by "
+	  "the wsf against static_ranges, nothing to IMS) or registration "
+	  "(registered in IMS through the P-CSCF)",
+	  0, 0, range_modes),
+	K("enterprise_wws", CONF_STR, enterprise_wws,
+	  "https://127.0.0.1:9443=https://127.0.0.1:9443",
+	  "enterprise WWSs: comma list of ORIGIN=ISSUER (the Origin of its "
+	  "WebSocket and pages, the iss of its tokens; both added to "
+	  "allowed_origins and trusted_wws); empty: none",
+	  0, 0, NULL),
+	K("static_ranges", CONF_STR, static_ranges,
+	  "sip:+15551230![0-9]{3}!@ims.example.com|enterprise@ims.example.com"
+	  "|enterprise-pass|https://127.0.0.1:9443",
+	  "range_mode=static: the provisioned blocks, ';'-separated "
+	  "WILDCARD|IMPI|PASSWORD|ORIGIN (TS 23.003 wildcarded IMPU, its IMS "
+	  "Digest credentials, the Origin of its enterprise_wws entry)",
+	  0, 0, NULL),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -159,6 +179,8 @@ int wsf_conf_check(const struct wsf_conf *c, char *err, size_t n)
 			 WSF_SECRET_MAX);
 		return -EINVAL;
 	}
+	if (wsf__range_conf_check(c, err, n))
+		return -EINVAL;
 	return wsf__token_conf_check(c, err, n);
 }
 
@@ -257,7 +279,8 @@ static void upgrade(struct wsf *w, struct http_conn *c,
 	err = http_conn_upgrade(c, &up, &left);
 	if (!err)
 		err = wsf__flow_accept(w, up, &res,
-				       (struct sv){ left.data, left.len });
+				       (struct sv){ left.data, left.len },
+				       sv_trim(hdr(req, "Origin")));
 	if (err) {
 		log_info("upgrade from %s failed: %s", peer, uv_strerror(err));
 		if (up) /* detached from HTTP: nobody else would close it */
@@ -296,15 +319,21 @@ static void on_http(struct http_conn *c, const struct http_req *req,
 
 /* ---- life cycle ------------------------------------------------------- */
 
-/* allowed_origins into a NULL-terminated array ("*": NULL = any). */
+/* allowed_origins and the enterprise WWSs' Origins into a NULL-terminated
+ * array ("*": NULL = any). */
 static void origins_split(struct wsf *w, const char *list)
 {
 	size_t n = 1, k = 0;
+	struct buf all;
 	char *p;
 
 	if (sv_eq_cstr(sv_trim(sv_from_cstr(list)), "*"))
 		return;
-	w->origins_buf = xstrdup(list);
+	buf_init(&all);
+	buf_puts(&all, list);
+	for (size_t i = 0; i < wsf__range_ent_count(w); i++)
+		buf_printf(&all, ",%s", wsf__range_ent_origin(w, i));
+	w->origins_buf = buf_steal(&all, NULL);
 	for (p = w->origins_buf; *p; p++)
 		n += *p == ',';
 	w->origins = xcalloc(n + 1, sizeof(*w->origins));
@@ -444,6 +473,11 @@ int wsf_new(struct wsf **out, uv_loop_t *loop, const struct wsf_conf *conf,
 	w->trace = trace;
 	w->rng = rng;
 	hmap_init(&w->flows);
+	rc = wsf__range_setup(w, err, errlen);
+	if (rc) {
+		wsf_close(w);
+		goto out;
+	}
 	origins_split(w, conf->allowed_origins);
 	/* RFC 5626 §5.2: tokens only we can make. */
 	w->secret_len = strlen(conf->flow_secret);
@@ -480,6 +514,7 @@ void wsf_close(struct wsf *w)
 		sipt_close(w->sipt, NULL, NULL);
 	wsf__proxy_close(w);
 	wsf__token_close(w);
+	wsf__range_close(w);
 	wsf__flows_detach(w);
 	http_server_free(w->wss);
 	http_server_free(w->ws);

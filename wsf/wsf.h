@@ -70,6 +70,52 @@
  *       reached, timed out, or answered other than 200 JSON (introspection
  *       or the JWK Set); nothing cached to check with
  * Logs show a token only by its jti (or its first 8 characters).
+ *
+ * IMPU ranges (TR 23.701 §6.X.2.1.3, range.c). enterprise_wws lists the
+ * enterprise WWSs as ORIGIN=ISSUER: the Origin their WebSocket (and their
+ * web users' pages) come from and the iss of their tokens; both are added
+ * to allowed_origins and trusted_wws.
+ * - Figure 6.X.2.1.3.2-1: a REGISTER with `Require: gin` (RFC 6140) from
+ *   a flow whose Origin is an enterprise WWS registers a block: To = a
+ *   TS 23.003 wildcarded IMPU, percent-escaped where a SIP URI user part
+ *   cannot hold it (`sip:+15551230!%5B0-9%5D%7B3%7D!@ims.example.com`;
+ *   lib/ims undoes the escapes), a Contact with `bnc` and no user part,
+ *   the IMS Digest credentials of the block's IMPI (see wws/wws.h).
+ *   range_mode = static: steps 2-5 are skipped; the wsf challenges it
+ *   itself (401, WWW-Authenticate Digest realm="<the IMPI's realm>" with
+ *   its own nonce, SHA-256 then MD5, qop=auth), verifies the answer
+ *   against static_ranges (step 12) and answers 200 with the Contact and
+ *   its expires, `P-Associated-URI: <the escaped wildcard>` and
+ *   `Supported: gin`. Nothing reaches IMS.
+ *   range_mode = registration: the REGISTER goes to the P-CSCF like any
+ *   other (Require/Proxy-Require gin kept, our Path with the flow token;
+ *   steps 2-3, 8-9); IMS's 401 and 200 are relayed (4-6, 10-12). A 200
+ *   that lists the bnc Contact records the block for its expires.
+ *   Either way the block then belongs to that WWS until it expires or is
+ *   de-registered (expires=0 or Contact: *): that ends every web user's
+ *   registration taken from it, and later non-REGISTER requests on their
+ *   flows get 403 "Registration ended: block de-registered".
+ *   Refusals: 403 "GIN registration only from an enterprise WWS" (other
+ *   Origin), 403 "GIN needs a wildcarded IMPU"; static mode also 403
+ *   "Block not provisioned for this WWS" (not in static_ranges with that
+ *   WWS's Origin), 403 "Wrong credentials" (wrong IMPI or response), 400
+ *   "GIN Contact without bnc".
+ * - Figure 6.X.2.1.3.3-1: a token whose iss is an enterprise WWS, once
+ *   checked (steps 6-7 or local, as above, To = the token's IMPU), is
+ *   answered by the wsf itself (step 8) with no IMS registration: 200
+ *   with the Contact(s) and expires and `P-Associated-URI: <IMPU>` if the
+ *   IMPU is inside a block registered by THAT WWS (ims_wildcard_match);
+ *   403 "IMPU outside the block of <iss>" if that WWS has blocks but none
+ *   holds it (an IMPU of another WWS's block included); 403 "block not
+ *   registered" if that WWS has none registered now. Expires 0 ends it.
+ *   A token of any other WWS (the operator's too) for an IMPU inside a
+ *   registered block: 403 "IMPU belongs to the block of <its WWS>".
+ *   Two registrations of one IMPU (two tokens for it): the later replaces
+ *   the earlier (the WWS gives each web user a distinct IMPU, so this
+ *   only happens with a re-used or shared token). Closing the flow ends
+ *   its registrations.
+ * All of it is kept in memory and expires lazily (checked at each GIN
+ * REGISTER or web user registration).
  */
 #ifndef IMSTB_WSF_H
 #define IMSTB_WSF_H
@@ -80,6 +126,7 @@
 
 enum wsf_challenge { WSF_CHAL_FORWARD = 0, WSF_CHAL_TERMINATE };
 enum wsf_token_check { WSF_TOK_OFF = 0, WSF_TOK_INTROSPECT, WSF_TOK_LOCAL };
+enum wsf_range_mode { WSF_RANGE_STATIC = 0, WSF_RANGE_REGISTRATION };
 
 struct wsf_conf {
 	struct app_common common;
@@ -106,6 +153,10 @@ struct wsf_conf {
 	char *token_audience;
 	char *wws_ca_file;     /* "": the WWS certificate is not verified */
 	long token_leeway_s, jwks_refresh_s, introspect_timeout_ms;
+	/* IMPU ranges (see above) */
+	int range_mode;	      /* enum wsf_range_mode */
+	char *enterprise_wws; /* comma list of ORIGIN=ISSUER */
+	char *static_ranges;  /* WILDCARD|IMPI|PASSWORD|ORIGIN;... */
 };
 
 extern const struct conf_key wsf_conf_keys[];
@@ -132,5 +183,9 @@ uint16_t wsf_ws_port(const struct wsf *w); /* 0 when off */
 uint16_t wsf_sip_port(const struct wsf *w);
 /* Open WebSocket flows. */
 size_t wsf_flow_count(const struct wsf *w);
+/* Blocks registered now, and web users' registrations taken from them
+ * (what has expired is dropped first). */
+size_t wsf_range_block_count(struct wsf *w);
+size_t wsf_range_client_count(struct wsf *w);
 
 #endif

@@ -2,13 +2,15 @@
  * wsf_int.h - what the files of wsf/ share (wsf.c: configuration, life
  * cycle, the HTTP side; flow.c: WebSocket connections as SIP flows and
  * their tokens; proxy.c: the SIP proxy and the challenge termination;
- * tokencheck.c: Bearer tokens checked with the WWS, and the TNA rewrite).
+ * tokencheck.c: Bearer tokens checked with the WWS, and the TNA rewrite;
+ * range.c: enterprise WWSs, their IMPU blocks and their web users).
  * Included only inside wsf/.
  */
 #ifndef IMSTB_WSF_INT_H
 #define IMSTB_WSF_INT_H
 
 #include "base/hmap.h"
+#include "digest/digest.h"
 #include "http/http.h"
 #include "sipt/sipt.h"
 #include "ws/ws.h"
@@ -20,6 +22,7 @@
 
 struct wsf__fwd;
 struct wsf__tokens;
+struct wsf__range;
 
 struct wsf {
 	const struct wsf_conf *conf; /* borrowed */
@@ -41,6 +44,7 @@ struct wsf {
 	const char **origins; /* owned array; NULL = any Origin */
 	struct wsf__fwd *inflight; /* requests waiting for an answer */
 	struct wsf__tokens *tok;   /* owned: tokencheck.c's state */
+	struct wsf__range *range;  /* owned: range.c's state */
 };
 
 /* One Call-ID whose CSeqs the wsf shifts (challenge = terminate). */
@@ -65,6 +69,9 @@ struct wsf_flow {
 	bool cred_warned;      /* the security warning was logged */
 	struct wsf__cseq *cseqs; /* owned list */
 	unsigned ncseqs;
+	char *origin;	     /* owned: Origin of the upgrade; NULL: none */
+	unsigned range_regs; /* web users' registrations from a block */
+	bool range_ended;    /* they were ended with their block */
 };
 
 /* ---- flow.c ----------------------------------------------------------- */
@@ -72,7 +79,8 @@ struct wsf_flow {
 /* Runs a WebSocket on an upgraded stream (the 101 is sent from hs) and
  * links it to sipt as a WS or WSS flow. Takes its own reference to s. */
 int wsf__flow_accept(struct wsf *w, struct stream *s,
-		     const struct ws_hs_result *hs, struct sv leftover);
+		     const struct ws_hs_result *hs, struct sv leftover,
+		     struct sv origin);
 /* Detaches every flow from w (wsf_close): their close callbacks still run
  * on the loop but no longer touch w. */
 void wsf__flows_detach(struct wsf *w);
@@ -122,6 +130,116 @@ bool wsf__token_wanted(const struct wsf *w, const struct sip_msg *req);
  * own references to st and f while it waits. */
 void wsf__token_check(struct wsf *w, struct sipt_strans *st,
 		      struct wsf_flow *f);
+
+/* Checks a WWS URL as trusted_wws takes it: 0 or -EINVAL. */
+int wsf__token_url_check(struct sv url);
+
+/* ---- range.c ---------------------------------------------------------- */
+
+/* enterprise_wws and static_ranges: 0 or -EINVAL naming the key. */
+int wsf__range_conf_check(const struct wsf_conf *c, char *err, size_t n);
+/* Parses them into w->range (before the origins and the token setup). */
+int wsf__range_setup(struct wsf *w, char *err, size_t errlen);
+void wsf__range_close(struct wsf *w);
+/* The enterprise_wws entries (added to allowed_origins, trusted_wws). */
+size_t wsf__range_ent_count(const struct wsf *w);
+const char *wsf__range_ent_origin(const struct wsf *w, size_t i);
+const char *wsf__range_ent_iss(const struct wsf *w, size_t i);
+/* A REGISTER with Require: gin (RFC 6140). */
+bool wsf__range_is_gin(const struct sip_msg *req);
+/* Figure 6.X.2.1.3.2-1 step 1 from flow f: static mode answers st here;
+ * registration mode forwards it (wsf__client_forward). */
+void wsf__range_register(struct wsf *w, struct sipt_strans *st,
+			 struct wsf_flow *f);
+/* Registration mode: IMS's final answer resp to the GIN REGISTER req of
+ * flow f, before it is relayed; a 200 records (or ends) the block. */
+void wsf__range_forwarded(struct wsf *w, struct wsf_flow *f,
+			  const struct sip_msg *req,
+			  const struct sip_msg *resp);
+/* Is iss (a token's issuer) an enterprise WWS? */
+bool wsf__range_iss_is_ent(const struct wsf *w, const char *iss);
+/* The issuer of the registered block impu is inside, or NULL. */
+const char *wsf__range_owner(struct wsf *w, const char *impu);
+/* Figure 6.X.2.1.3.3-1 after the token check: impu (the token's, equal
+ * to the To) against the blocks registered by iss; answers st. */
+void wsf__range_client(struct wsf *w, struct sipt_strans *st,
+		       struct wsf_flow *f, const char *impu, const char *iss);
+/* Flow f is closing: its web users' registrations end. */
+void wsf__range_flow_gone(struct wsf *w, struct wsf_flow *f);
+
+/* What range.c keeps and gin.c (the GIN REGISTER) uses. */
+struct ims_wildcard;
+#define WSF_DEFAULT_EXPIRES 3600 /* RFC 3261 §10.2.1.1 leaves it to us */
+
+/* One enterprise_wws entry. */
+struct wsf__ent {
+	char *origin; /* owned; no trailing '/' */
+	char *iss;    /* owned; no trailing '/' */
+};
+
+/* One static_ranges entry (range_mode = static). */
+struct wsf__stat {
+	struct ims_wildcard *wc; /* owned */
+	char *impi, *password;	 /* owned */
+	char *origin;		 /* owned */
+	size_t ent;		 /* its enterprise_wws entry (static mode) */
+};
+
+/* A block registered now. */
+struct wsf__block {
+	struct wsf__block *next;
+	struct ims_wildcard *wc; /* owned */
+	size_t ent;		 /* the enterprise WWS it belongs to */
+	uint64_t until_ms;	 /* loop time it expires */
+};
+
+/* A web user's registration of one IMPU of a block. */
+struct wsf__rcli {
+	struct hmap_node node;
+	char *impu;		 /* owned, canonical: the key */
+	struct wsf__block *b;	 /* borrowed */
+	char flow[WSF_ID_HEX + 1];
+	uint64_t until_ms;
+};
+
+struct wsf__range {
+	struct wsf__ent *ent; /* owned array */
+	size_t nent;
+	struct wsf__stat *st; /* owned array */
+	size_t nst;
+	struct wsf__block *blocks;
+	struct hmap clients; /* struct wsf__rcli by canonical IMPU */
+	struct digest_nonce_key nkey;
+	struct digest_nctrack *nct;
+};
+
+/* The enterprise entry whose Origin is origin (case-insensitive), or -1. */
+long wsf__ent_of_origin(const struct wsf__range *r, const char *origin);
+/* Drops the blocks and registrations that have expired. */
+void wsf__range_sweep(struct wsf *w);
+/* The registered block with wc's text, or NULL. */
+struct wsf__block *wsf__block_find(struct wsf__range *r,
+				   const struct ims_wildcard *wc);
+/* Records (or refreshes) the block for entry ent for expires seconds;
+ * takes ownership of wc. */
+void wsf__block_set(struct wsf *w, struct ims_wildcard *wc, size_t ent,
+		    uint64_t expires);
+/* Ends b and every web user's registration taken from it (logs why). */
+void wsf__block_end(struct wsf *w, struct wsf__block *b, const char *why);
+/* A final answer of the wsf itself, with a To tag; extra: whole header
+ * lines or NULL. */
+void wsf__reply(struct wsf *w, struct sipt_strans *st, int status,
+		const char *reason, const char *extra);
+/* RFC 3261 §10.2.1.1: the Contact a's expires (a may be NULL), else the
+ * Expires header of m, else dflt; capped at one day. */
+uint64_t wsf__expires_of(const struct sip_msg *m, const struct sip_addr *a,
+			 uint64_t dflt);
+/* "Contact: <uri>;params;expires=N\r\n" (its expires replaced). */
+void wsf__contact_print(struct buf *b, const struct sip_addr *a,
+			uint64_t expires);
+/* The first Contact of req: 0 (*star for "*"), -ENOENT, -EBADMSG. */
+int wsf__contact_first(const struct sip_msg *req, struct sip_addr *a,
+		       bool *star);
 
 /* ---- wsf.c ------------------------------------------------------------ */
 

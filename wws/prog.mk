@@ -16,10 +16,17 @@ wwswww_OBJS := $(O)/gen/wws/www.o
 
 PROGS          += wws
 wws_SRCS       := wws/main.c wws/wws.c wws/routes.c wws/token.c \
-                  wws/users.c wws/prov.c
-wws_MODS       := base conf trace app tls http token ims wwswww
+                  wws/users.c wws/prov.c wws/block.c wws/range.c
+wws_MODS       := base conf trace app tls http token ims sip sipt digest \
+                  ws wsflow wwswww
 
 COMPONENT_TESTS += wws
 ctest_wws_SRCS := wws/wws.c wws/routes.c wws/token.c wws/users.c \
-                  wws/prov.c
-ctest_wws_MODS := base conf trace app tls http token ims wwswww
+                  wws/prov.c wws/block.c wws/range.c
+ctest_wws_MODS := $(wws_MODS)
+
+# [range]: the enterprise WWS (IMPUs of the block, the GIN registration
+# against a mock WSS registrar).
+COMPONENT_TESTS       += wws_range
+ctest_wws_range_SRCS := $(ctest_wws_SRCS)
+ctest_wws_range_MODS := $(wws_MODS)

@@ -16,9 +16,17 @@ const char wws_cli_usage[] =
 	"                         pbkdf2_iterations) mapped to an IMS "
 	"identity\n"
 	"  user list | user remove WEBID\n"
+	"  range list             who holds which IMPU of the block "
+	"(enterprise)\n"
 	"Provisioning commands work on the db file, also while wws serves "
 	"it,\nand exit 0 when done, 1 when refused (reason on stderr), 2 on "
 	"bad usage.";
+
+static int print_impu(const char *impu, const char *webid, void *arg)
+{
+	fprintf(arg, "%s %s\n", impu, webid);
+	return 0;
+}
 
 static int print_user(const struct wws_user *usr, void *arg)
 {
@@ -49,8 +57,11 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 	int rc, status = 1;
 
 	what = argc >= 2 && strcmp(argv[0], "user") == 0 ? argv[1] : "";
+	if (argc == 2 && !strcmp(argv[0], "range") && !strcmp(argv[1], "list"))
+		what = "range";
 	if (!((strcmp(what, "add") == 0 && argc == 6) ||
 	      (strcmp(what, "list") == 0 && argc == 2) ||
+	      (strcmp(what, "range") == 0 && argc == 2) ||
 	      (strcmp(what, "remove") == 0 && argc == 3))) {
 		fprintf(err, "wws: unknown command or wrong arguments "
 			     "(see --help)\n");
@@ -74,6 +85,8 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 				   c->pbkdf2_iterations);
 	else if (strcmp(what, "remove") == 0)
 		rc = wws_users_remove(u, argv[2]);
+	else if (strcmp(what, "range") == 0)
+		rc = wws_users_impu_list(u, print_impu, out);
 	else
 		rc = wws_users_list(u, print_user, out);
 	if (rc) {

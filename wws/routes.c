@@ -157,12 +157,24 @@ static void login_done(uv_work_t *req, int status)
 {
 	struct wws_login *l = req->data;
 	struct wws *w = l->w;
+	int rc;
 
 	if (status || w->closing) {
 		login_free(l); /* cancelled at shutdown: nobody to answer */
 		return;
 	}
-	if (l->ok) {
+	if (l->ok && w->block && (rc = wws__block_assign(w, &l->usr))) {
+		/* [range] Figure 6.X.2.1.3.3-1: no IMPU of the block, no
+		 * token */
+		log_warn("login %s: no IMPU of the block: %s", l->usr.webid,
+			 rc == -ENOSPC	 ? "all are held"
+			 : rc == -ENOTSUP ? "the block cannot be enumerated"
+					  : "database error");
+		wws__error(l->c, 503, "temporarily_unavailable",
+			   rc == -ENOSPC ? "no free IMPU in the block"
+					 : "no IMPU of the block for this user",
+			   NULL);
+	} else if (l->ok) {
 		wws__login_ok(w, l->c, &l->usr);
 	} else {
 		log_info("login %s: refused (%s)", l->usr.webid,
@@ -266,7 +278,7 @@ out:
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-enum route_id { R_JWKS, R_CONFIG, R_LOGIN, R_INTROSPECT };
+enum route_id { R_JWKS, R_CONFIG, R_LOGIN, R_INTROSPECT, R_RANGE };
 
 static const struct {
 	const char *path;
@@ -277,6 +289,7 @@ static const struct {
 	{ "/config.json", false, R_CONFIG },
 	{ "/login", true, R_LOGIN },
 	{ "/introspect", true, R_INTROSPECT },
+	{ "/range.json", false, R_RANGE },
 };
 
 static bool method_ok(const struct http_req *req, bool post)
@@ -340,6 +353,9 @@ void wws__handle(struct http_conn *c, const struct http_req *req, void *arg)
 		break;
 	case R_INTROSPECT:
 		wws__introspect(w, c, req);
+		break;
+	case R_RANGE:
+		wws__block_json(w, c);
 		break;
 	}
 }

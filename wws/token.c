@@ -161,6 +161,9 @@ static const char *check(struct wws *w, struct sv tok, struct token_claims *cl,
 		return "jti issued to another user";
 	if (wws_users_get(w->users, cl->sub, usr))
 		return "no such user any more";
+	/* [range]: the IMPU of the block it holds, not the one provisioned */
+	if (w->block && wws__block_lookup(w, usr))
+		return "holds no IMPU of the block any more";
 	return NULL;
 }
 

@@ -6,7 +6,9 @@
  * §5.2; iterations stored per user so pbkdf2_iterations may change), and
  * the IMPU and IMPI the web id maps to (TR 23.701 steps 6-7: "the WWS
  * determines the IMPU/IMPI assigned to the user by querying a database").
- * Issued tokens: jti -> web id, iat, exp, revoked.
+ * Issued tokens: jti -> web id, iat, exp, revoked. [range] The IMPUs of
+ * an enterprise block held by web users: impu (primary key) -> web id
+ * (unique), the block's text and the IMPU's index in it (block.c).
  *
  * The server's calls run on the loop: each is one indexed statement,
  * prepared at open. WAL mode with a busy timeout lets `wws user add` write
@@ -38,6 +40,12 @@ static const char schema[] =
 	" iat INTEGER NOT NULL, exp INTEGER NOT NULL,"
 	" revoked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS tokens_exp ON tokens(exp);"
+	/* [range]: who holds which IMPU of the block (one each, never two) */
+	"CREATE TABLE IF NOT EXISTS range_impus ("
+	" impu TEXT PRIMARY KEY,"
+	" webid TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	" block TEXT NOT NULL, idx INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS range_impus_idx ON range_impus(block, idx);"
 	"PRAGMA user_version = 1;";
 
 enum stmt_id {
@@ -49,6 +57,11 @@ enum stmt_id {
 	ST_TOK_FIND,
 	ST_TOK_REVOKE,
 	ST_TOK_PRUNE,
+	ST_IMPU_GET,
+	ST_IMPU_FREE,
+	ST_IMPU_ADD,
+	ST_IMPU_DEL,
+	ST_IMPU_LIST,
 	ST_COUNT
 };
 
@@ -67,6 +80,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"revoked = 0",
 	[ST_TOK_REVOKE] = "UPDATE tokens SET revoked = 1 WHERE jti = ?1",
 	[ST_TOK_PRUNE] = "DELETE FROM tokens WHERE exp < ?1",
+	[ST_IMPU_GET] = "SELECT impu, block, idx FROM range_impus "
+			"WHERE webid = ?1",
+	/* The lowest index of the block no one holds: 0, or one above a
+	 * held index whose successor is free (indexed lookups). */
+	[ST_IMPU_FREE] = "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM "
+			 "range_impus WHERE block = ?1 AND idx = 0) THEN 0 "
+			 "ELSE (SELECT MIN(a.idx) + 1 FROM range_impus a "
+			 "WHERE a.block = ?1 AND a.idx >= 0 AND NOT EXISTS "
+			 "(SELECT 1 FROM range_impus b WHERE b.block = ?1 "
+			 "AND b.idx = a.idx + 1)) END",
+	[ST_IMPU_ADD] = "INSERT INTO range_impus (impu, webid, block, idx, at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_IMPU_DEL] = "DELETE FROM range_impus WHERE webid = ?1",
+	[ST_IMPU_LIST] = "SELECT impu, webid FROM range_impus ORDER BY block, "
+			 "idx, impu",
 };
 
 struct wws_users {
@@ -283,7 +311,102 @@ static int write1(struct wws_users *u, enum stmt_id id, const char *arg)
 
 int wws_users_remove(struct wws_users *u, const char *webid)
 {
-	return write1(u, ST_REMOVE, webid);
+	int rc = write1(u, ST_REMOVE, webid);
+
+	/* its IMPU of the block is free again */
+	if (!rc && write1(u, ST_IMPU_DEL, webid) == -EIO)
+		rc = -EIO;
+	return rc;
+}
+
+int wws_users_impu_get(struct wws_users *u, const char *webid,
+		       char impu[WWS_ID_MAX], char block[WWS_ID_MAX],
+		       int64_t *idx)
+{
+	sqlite3_stmt *st = u->st[ST_IMPU_GET];
+	int rc;
+
+	sqlite3_bind_text(st, 1, webid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		text_get(st, 0, impu, WWS_ID_MAX);
+		text_get(st, 1, block, WWS_ID_MAX);
+		*idx = sqlite3_column_int64(st, 2);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : db_fail(u, "get impu");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int wws_users_impu_free(struct wws_users *u, const char *block, int64_t *idx)
+{
+	sqlite3_stmt *st = u->st[ST_IMPU_FREE];
+	int rc;
+
+	sqlite3_bind_text(st, 1, block, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*idx = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_fail(u, "free impu");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int wws_users_impu_add(struct wws_users *u, const char *impu,
+		       const char *webid, const char *block, int64_t idx,
+		       int64_t now)
+{
+	sqlite3_stmt *st = u->st[ST_IMPU_ADD];
+	int rc;
+
+	sqlite3_bind_text(st, 1, impu, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, webid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, block, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, idx);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (sqlite3_extended_errcode(u->db) ==
+			 SQLITE_CONSTRAINT_PRIMARYKEY ||
+		 sqlite3_extended_errcode(u->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = -EEXIST;
+	else
+		rc = db_fail(u, "add impu");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int wws_users_impu_del(struct wws_users *u, const char *webid)
+{
+	return write1(u, ST_IMPU_DEL, webid);
+}
+
+int wws_users_impu_list(struct wws_users *u, wws_impu_cb *cb, void *arg)
+{
+	sqlite3_stmt *st = u->st[ST_IMPU_LIST];
+	char impu[WWS_ID_MAX], webid[WWS_ID_MAX];
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		text_get(st, 0, impu, sizeof(impu));
+		text_get(st, 1, webid, sizeof(webid));
+		stop = cb(impu, webid, arg);
+	}
+	if (stop)
+		rc = stop;
+	else
+		rc = rc == SQLITE_DONE ? 0 : db_fail(u, "list impus");
+	sqlite3_reset(st);
+	return rc;
 }
 
 int wws_users_list(struct wws_users *u, wws_user_cb *cb, void *arg)

@@ -9,6 +9,9 @@
 
 #include <jansson.h>
 
+#include "ims/ims.h"
+#include "wsflow/wsflow.h"
+
 static const char *const algs[] = { "ES256", "RS256", "HS256", NULL };
 
 /* clang-format off */
@@ -84,7 +87,40 @@ const struct conf_key wws_conf_keys[] = {
 	  "else 408 and close",
 	  50, 600000, NULL),
 	K("wsf_url", CONF_STR, wsf_url, "wss://127.0.0.1:7443",
-	  "the WSF the page connects to (served in /config.json)", 0, 0, NULL),
+	  "the WSF the page connects to (served in /config.json); in "
+	  "enterprise mode also where the block registers",
+	  0, 0, NULL),
+	K("enterprise", CONF_BOOL, enterprise, "false",
+	  "enterprise WWS (TR 23.701 6.X.2.1.3): web users take IMPUs from "
+	  "impu_range; the demo user is carol@<domain> / carol-web",
+	  0, 0, NULL),
+	K("impu_range", CONF_STR, impu_range,
+	  "sip:+15551230![0-9]{3}!@ims.example.com",
+	  "the block of IMPUs, a TS 23.003 wildcarded IMPU (the part between "
+	  "the '!' is a POSIX ERE)",
+	  0, 0, NULL),
+	K("range_impi", CONF_STR, range_impi, "enterprise@ims.example.com",
+	  "IMPI of the block's IMS Digest credentials (also the impi of its "
+	  "web users)",
+	  0, 0, NULL),
+	K("range_password", CONF_STR, range_password, "enterprise-pass",
+	  "password of range_impi", 0, 0, NULL),
+	K("register_range", CONF_BOOL, register_range, "false",
+	  "enterprise: register the block with the WSF at start (one "
+	  "GIN-shaped REGISTER, RFC 6140), refresh it, de-register it at "
+	  "shutdown; outcome at /range.json",
+	  0, 0, NULL),
+	K("range_expires", CONF_INT, range_expires, "3600",
+	  "expires asked for the block's registration, seconds", 60, 604800,
+	  NULL),
+	K("range_retry_s", CONF_INT, range_retry_s, "10",
+	  "after a transport failure, 408 or 5xx, register again after this "
+	  "(0: never)",
+	  0, 86400, NULL),
+	K("wsf_ca_file", CONF_STR, wsf_ca_file, "",
+	  "CA (PEM) to check the WSF's certificate with (empty: not checked, "
+	  "the testbed's self-signed one)",
+	  0, 0, NULL),
 	{ NULL, 0, 0, NULL, NULL, 0, 0, NULL },
 };
 
@@ -115,6 +151,36 @@ static int clients_parse(const char *list, struct wws *w)
 	return 0;
 }
 
+/* [range]: what enterprise mode needs. */
+static int enterprise_check(const struct wws_conf *c, char *err, size_t n)
+{
+	struct ims_wildcard *w = NULL;
+	struct wsflow_url u;
+	const char *why = "";
+	struct buf b;
+	int rc = -EINVAL;
+
+	buf_init(&b);
+	if (ims_impu_normalize(sv_from_cstr(c->impu_range), &b) ||
+	    ims_wildcard_parse((struct sv){ b.data, b.len }, &w, NULL))
+		snprintf(err, n,
+			 "impu_range: '%s' is not a wildcarded IMPU "
+			 "(sip:prefix!ERE!suffix@domain)",
+			 c->impu_range);
+	else if (ims_impi_check(sv_from_cstr(c->range_impi), NULL))
+		snprintf(err, n, "range_impi: '%s' is not an IMPI (user@realm)",
+			 c->range_impi);
+	else if (!c->range_password[0])
+		snprintf(err, n, "range_password: must not be empty");
+	else if (c->register_range && wsflow_url_parse(&u, c->wsf_url, &why))
+		snprintf(err, n, "wsf_url: '%s': %s", c->wsf_url, why);
+	else
+		rc = 0;
+	ims_wildcard_free(w);
+	buf_close(&b);
+	return rc;
+}
+
 int wws_conf_check(const struct wws_conf *c, char *err, size_t n)
 {
 	struct sockaddr_in6 s6;
@@ -140,6 +206,8 @@ int wws_conf_check(const struct wws_conf *c, char *err, size_t n)
 			 "client_id:secret[,client_id:secret...]");
 	else if (!c->db[0] || !c->cert[0] || !c->key[0])
 		snprintf(err, n, "db, cert and key: must not be empty");
+	else if (c->enterprise)
+		rc = enterprise_check(c, err, n);
 	else
 		rc = 0;
 	return rc;
@@ -164,6 +232,7 @@ static void wws_free(struct wws *w)
 	token_signer_free(w->signer);
 	token_verifier_free(w->verifier);
 	wws_users_close(w->users);
+	ims_wildcard_free(w->block);
 	tls_ctx_free(w->tls);
 	buf_close(&w->jwks);
 	buf_close(&w->config);
@@ -172,7 +241,7 @@ static void wws_free(struct wws *w)
 
 void wws__maybe_free(struct wws *w)
 {
-	if (w->closing && !w->logins)
+	if (w->closing && !w->logins && !w->range)
 		wws_free(w);
 }
 
@@ -243,6 +312,7 @@ int wws__users_setup(const struct wws_conf *c, struct wws_users **out,
 		     char *err, size_t errlen)
 {
 	struct buf id, impu, impi;
+	const char *pw = c->enterprise ? "carol-web" : "alice-web";
 	bool created = false;
 	int rc;
 
@@ -253,10 +323,17 @@ int wws__users_setup(const struct wws_conf *c, struct wws_users **out,
 	buf_init(&id);
 	buf_init(&impu);
 	buf_init(&impi);
-	buf_printf(&id, "alice@%s", c->domain);
-	buf_printf(&impu, "sip:alice@%s", c->ims_domain);
-	buf_printf(&impi, "alice@%s", c->ims_domain);
-	rc = wws_users_add(*out, id.data, "alice-web", impu.data, impi.data,
+	if (c->enterprise) {
+		/* [range]: an IMPU of the block is assigned at login */
+		buf_printf(&id, "carol@%s", c->domain);
+		buf_puts(&impu, c->impu_range);
+		buf_puts(&impi, c->range_impi);
+	} else {
+		buf_printf(&id, "alice@%s", c->domain);
+		buf_printf(&impu, "sip:alice@%s", c->ims_domain);
+		buf_printf(&impi, "alice@%s", c->ims_domain);
+	}
+	rc = wws_users_add(*out, id.data, pw, impu.data, impi.data,
 			   c->pbkdf2_iterations);
 	if (rc) {
 		snprintf(err, errlen, "db %s: demo user %s: %s", c->db, id.data,
@@ -264,9 +341,8 @@ int wws__users_setup(const struct wws_conf *c, struct wws_users **out,
 		wws_users_close(*out);
 		*out = NULL;
 	} else {
-		log_info("new db %s: demo user %s (password alice-web) -> %s, "
-			 "%s",
-			 c->db, id.data, impu.data, impi.data);
+		log_info("new db %s: demo user %s (password %s) -> %s, %s",
+			 c->db, id.data, pw, impu.data, impi.data);
 	}
 	buf_close(&id);
 	buf_close(&impu);
@@ -301,6 +377,9 @@ int wws_new(struct wws **out, uv_loop_t *loop, const struct wws_conf *conf,
 		rc = wws__users_setup(conf, &w->users, err, errlen);
 	if (rc)
 		goto fail;
+	rc = wws__block_setup(w, err, errlen);
+	if (rc)
+		goto fail;
 	j = json_pack("{s:s,s:s,s:s}", "wsf_url", conf->wsf_url, "domain",
 		      conf->domain, "ims_domain", conf->ims_domain);
 	txt = json_dumps(j, JSON_COMPACT);
@@ -319,6 +398,13 @@ int wws_new(struct wws **out, uv_loop_t *loop, const struct wws_conf *conf,
 	}
 	http_server_set_name(w->srv, "imstb-wws");
 	http_server_set_trace(w->srv, on_trace, w);
+	if (conf->enterprise && conf->register_range) {
+		rc = wws__range_start(w, err, errlen);
+		if (rc) {
+			http_server_free(w->srv);
+			goto fail;
+		}
+	}
 	*out = w;
 	return 0;
 fail:
@@ -333,7 +419,9 @@ void wws_close(struct wws *w)
 	w->closing = true;
 	http_server_free(w->srv);
 	w->srv = NULL;
-	if (wws__logins_cancel(w))
+	if (w->range)
+		wws__range_stop(w); /* frees w at the end, if last */
+	if (wws__logins_cancel(w) && !w->range)
 		wws_free(w);
 }
 

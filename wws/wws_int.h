@@ -59,6 +59,22 @@ int wws_users_token_find(struct wws_users *u, const char *jti,
 			 char webid[WWS_ID_MAX]);
 int wws_users_token_revoke(struct wws_users *u, const char *jti);
 
+/* [range] The IMPU of the block a web user holds (block: the wildcard
+ * text it was taken from; idx: its index there, -1 if not enumerable).
+ * -ENOENT none, -EIO. */
+int wws_users_impu_get(struct wws_users *u, const char *webid,
+		       char impu[WWS_ID_MAX], char block[WWS_ID_MAX],
+		       int64_t *idx);
+/* The lowest index of block no web user holds (may be past its end). */
+int wws_users_impu_free(struct wws_users *u, const char *block, int64_t *idx);
+/* -EEXIST: impu already held, or webid already holds one. */
+int wws_users_impu_add(struct wws_users *u, const char *impu,
+		       const char *webid, const char *block, int64_t idx,
+		       int64_t now);
+int wws_users_impu_del(struct wws_users *u, const char *webid);
+typedef int(wws_impu_cb)(const char *impu, const char *webid, void *arg);
+int wws_users_impu_list(struct wws_users *u, wws_impu_cb *cb, void *arg);
+
 /* Why a (webid, password, impu, impi) cannot be provisioned; NULL if it
  * can. ims_domain: a web id there would read as an IMS identity. */
 const char *wws_user_check(const char *webid, const char *password,
@@ -94,6 +110,8 @@ struct wws_client {   /* an introspection client (RFC 7662 §2.1) */
 };
 
 struct wws_login; /* a login waiting for its PBKDF2 (routes.c) */
+struct wws_range; /* the block's registration (range.c) */
+struct ims_wildcard;
 
 struct wws {
 	const struct wws_conf *conf; /* borrowed */
@@ -110,6 +128,9 @@ struct wws {
 	struct wws_client *clients;
 	size_t nclients;
 	struct wws_login *logins; /* in flight */
+	struct ims_wildcard *block; /* owned; enterprise mode only */
+	struct wws_range *range;    /* owned; register_range only; stays
+				       until its de-registration is done */
 	int64_t skew_s;		  /* added to the clock (tests) */
 	bool closing;
 };
@@ -134,6 +155,31 @@ void wws__login_ok(struct wws *w, struct http_conn *c,
 		   const struct wws_user *usr);
 void wws__introspect(struct wws *w, struct http_conn *c,
 		     const struct http_req *req);
+
+/* ---- [range] ------------------------------------------------------------
+ * block.c: the block's IMPUs for web users, /range.json. */
+
+/* Enterprise mode: compiles impu_range into w->block and, with
+ * register_range, starts the registration. Else nothing. */
+int wws__block_setup(struct wws *w, char *err, size_t errlen);
+/* Gives usr the IMPU of the block it holds, or assigns one (see wws.h),
+ * and impi = range_impi. -ENOSPC the block is full, -ENOTSUP it cannot be
+ * enumerated (and usr is not provisioned with a member of it), -EIO. */
+int wws__block_assign(struct wws *w, struct wws_user *usr);
+/* Only looks it up (introspection): -ENOENT when usr holds none. */
+int wws__block_lookup(struct wws *w, struct wws_user *usr);
+/* GET /range.json */
+void wws__block_json(struct wws *w, struct http_conn *c);
+
+/* range.c: the GIN registration client. */
+int wws__range_start(struct wws *w, char *err, size_t errlen);
+/* De-registers (bounded wait), then frees itself: w->range becomes NULL
+ * and wws__maybe_free(w) runs. */
+void wws__range_stop(struct wws *w);
+/* "registered", "failed" or "pending"; the last SIP status (0: none);
+ * the granted expires (0 unless registered). */
+const char *wws__range_state(const struct wws *w, int *status,
+			     long *expires);
 
 /* A JSON error answer with extra headers (NULL: none). */
 void wws__error(struct http_conn *c, int status, const char *error,

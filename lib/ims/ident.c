@@ -47,6 +47,45 @@ static struct sv impu_bare(struct sv s)
 	return s;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* RFC 3261 §19.1.4: in the userinfo, "characters other than those in the
+ * reserved set are equivalent to their '%' HEX HEX encodings": such an
+ * escape is decoded (so "+1555!%5B0-9%5D!" and "+1555![0-9]!" are one
+ * identity), other escapes are kept with their hex in capitals. Printable
+ * ASCII only; '%' itself, '<', '>' and '"' stay escaped so that the
+ * canonical text never reads differently. */
+static void put_userinfo(struct buf *b, struct sv u)
+{
+	static const char keep[] = ";/?:@&=+$,%<>\"";
+
+	for (size_t i = 0; i < u.len; i++) {
+		int hi = i + 2 < u.len ? hexval(u.p[i + 1]) : -1;
+		int lo = i + 2 < u.len ? hexval(u.p[i + 2]) : -1;
+		int c;
+
+		if (u.p[i] != '%' || hi < 0 || lo < 0) {
+			buf_append(b, &u.p[i], 1);
+			continue;
+		}
+		c = hi * 16 + lo;
+		if (c > 0x20 && c < 0x7f && !strchr(keep, c)) {
+			char ch = (char)c;
+
+			buf_append(b, &ch, 1);
+		} else {
+			buf_printf(b, "%%%02X", (unsigned)c);
+		}
+		i += 2;
+	}
+}
+
 /* RFC 3261 §19.1.1: "sip:" [userinfo "@"] hostport [params] [headers].
  * userinfo holds no unescaped '@', so the first '@' ends it. */
 static int sip_normalize(struct sv scheme, struct sv rest, struct buf *out)
@@ -79,7 +118,7 @@ static int sip_normalize(struct sv scheme, struct sv rest, struct buf *out)
 	}
 	/* scheme and host compare case-insensitively, the user part not */
 	put_lower(out, scheme);
-	buf_append(out, rest.p, hs);
+	put_userinfo(out, (struct sv){ rest.p, hs });
 	put_lower(out, (struct sv){ rest.p + hs, he - hs });
 	buf_append(out, rest.p + he, rest.len - he);
 out:
@@ -147,6 +186,43 @@ int ims_impu_normalize(struct sv impu, struct buf *out)
 		out->data[start] = '\0';
 	}
 	return err;
+}
+
+/* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
+static bool user_char_ok(char c)
+{
+	return is_alnum(c) || (c && strchr("-_.!~*'()&=+$,;?/", c));
+}
+
+int ims_impu_escape(struct sv impu, struct buf *out)
+{
+	struct sv s = impu_bare(impu);
+	size_t skip = 0;
+	const char *at;
+
+	if (sv_case_starts_with(s, "sip:"))
+		skip = 4;
+	else if (sv_case_starts_with(s, "sips:"))
+		skip = 5;
+	else if (!sv_case_starts_with(s, "tel:"))
+		return -EBADMSG;
+	at = skip ? sv_chr(s, '@') : NULL;
+	if (!at) {
+		buf_putsv(out, s); /* no user part: nothing to escape */
+		return 0;
+	}
+	buf_append(out, s.p, skip);
+	for (const char *p = s.p + skip; p < at; p++) {
+		bool esc = *p == '%' && at - p > 2 && hexval(p[1]) >= 0 &&
+			   hexval(p[2]) >= 0;
+
+		if (esc || user_char_ok(*p))
+			buf_append(out, p, 1);
+		else
+			buf_printf(out, "%%%02X", (unsigned)(unsigned char)*p);
+	}
+	buf_append(out, at, (size_t)(s.p + s.len - at));
+	return 0;
 }
 
 char *ims_impu_canon(const char *impu)

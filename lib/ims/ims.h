@@ -26,7 +26,13 @@
 
 /* Appends the canonical form of an IMPU to out, for storage and comparison:
  * - sip:/sips: the scheme and host are lowercased (RFC 3261 §19.1.4: they
- *   compare case-insensitively); the user part and parameters are kept.
+ *   compare case-insensitively); the user part and parameters are kept,
+ *   but for the escapes of the user part (userinfo): "%XX" of a printable
+ *   character outside the reserved set ";/?:@&=+$," is decoded (§19.1.4:
+ *   they are equivalent), except '%', '<', '>' and '"'; the other escapes
+ *   stay, hex in capitals. So the wildcarded IMPU a SIP header carries as
+ *   "sip:+15551230!%5B0-9%5D%7B3%7D!@ims.example.com" normalizes to its
+ *   TS 23.003 text "sip:+15551230![0-9]{3}!@ims.example.com".
  * - tel: the scheme is lowercased and the visual separators "-.()" are
  *   dropped from the number (RFC 3966 §5.1.1), so "tel:+1-555-0100" and
  *   "tel:+15550100" are the same identity.
@@ -34,6 +40,17 @@
  * (out unchanged) for another scheme, an empty host/number or a number with
  * characters outside RFC 3966 phonedigit-hex. */
 int ims_impu_normalize(struct sv impu, struct buf *out);
+
+/* The reverse, for putting an identity in a SIP header: appends impu with
+ * every character of its user part that RFC 3261 §25.1 does not allow
+ * there (brackets, braces, '|', '^', '\', '"', '<', '>', ':'...) escaped
+ * as "%XX"; existing escapes and the rest are copied as they are (tel:
+ * URIs whole). So a wildcarded IMPU text becomes a valid SIP URI that
+ * ims_impu_normalize turns back into the text, as long as its wildcard
+ * part holds no '@' and no ':' (their escapes are reserved, hence never
+ * decoded: write [0-9], not [[:digit:]]). 0, or -EBADMSG (out unchanged)
+ * for another scheme. */
+int ims_impu_escape(struct sv impu, struct buf *out);
 
 /* The canonical form as a heap string (free()), or NULL if impu is NULL
  * or malformed. */

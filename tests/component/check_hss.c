@@ -337,6 +337,13 @@ static const struct {
 	{ ENT, "sip:+15551230042@" DOM, "SIP Digest", DIAM_SUCCESS, false },
 	{ ENT, "sip:+15551231042@" DOM, "SIP Digest",
 	  DIAM_CX_ERROR_USER_UNKNOWN, true },
+	/* [range]: the block itself, as text and as a SIP header has it */
+	{ ENT, RANGE, "SIP Digest", DIAM_SUCCESS, false },
+	{ ENT, "sip:+15551230!%5B0-9%5D%7B3%7D!@" DOM, "SIP Digest",
+	  DIAM_SUCCESS, false },
+	{ ENT, "sip:enterprise@" DOM, "SIP Digest", DIAM_SUCCESS, false },
+	{ ALICE, RANGE, "SIP Digest", DIAM_CX_ERROR_IDENTITIES_DONT_MATCH,
+	  true },
 };
 
 START_TEST(test_mar_results)
@@ -415,12 +422,13 @@ START_TEST(test_sar_wildcard_range)
 	ck_assert_int_eq(ims_sub_parse(g.user_data, strlen(g.user_data), &sub,
 				       NULL),
 			 0);
-	ck_assert_uint_eq(sub.n, 2);
-	ck_assert_str_eq(sub.ids[0].identity, impu);
-	ck_assert_int_eq(sub.ids[0].type, IMS_ID_NON_DISTINCT_IMPU);
-	ck_assert_str_eq(sub.ids[0].wildcard, RANGE);
-	ck_assert_str_eq(sub.ids[1].identity, RANGE);
-	ck_assert_int_eq(sub.ids[1].type, IMS_ID_WILDCARDED_IMPU);
+	ck_assert_uint_eq(sub.n, 3);
+	ck_assert_str_eq(sub.ids[0].identity, "sip:enterprise@" DOM);
+	ck_assert_str_eq(sub.ids[1].identity, impu);
+	ck_assert_int_eq(sub.ids[1].type, IMS_ID_NON_DISTINCT_IMPU);
+	ck_assert_str_eq(sub.ids[1].wildcard, RANGE);
+	ck_assert_str_eq(sub.ids[2].identity, RANGE);
+	ck_assert_int_eq(sub.ids[2].type, IMS_ID_WILDCARDED_IMPU);
 	ims_sub_close(&sub);
 	got_close(&g);
 
@@ -434,6 +442,43 @@ START_TEST(test_sar_wildcard_range)
 	ck_result(&g, DIAM_SUCCESS, false);
 	ck_assert_str_eq(g.user_name, ENT);
 	got_close(&g);
+}
+END_TEST
+
+/* [range] Figure 6.X.2.1.3.2-1 registration mode: the S-CSCF registers
+ * the block itself (Public-Identity = the wildcard text): the profile is
+ * the implicit set, default IMPU first, wildcard second; every member is
+ * then reachable until the block is de-registered. */
+START_TEST(test_sar_block)
+{
+	struct ims_sub sub;
+	struct got g;
+
+	sar(ENT, RANGE, DIAM_CX_SAT_REGISTRATION, &g);
+	ck_result(&g, DIAM_SUCCESS, false);
+	ck_assert_str_eq(g.wildcard, RANGE);
+	ck_assert_str_eq(g.user_name, ENT);
+	ck_assert_int_eq(ims_sub_parse(g.user_data, strlen(g.user_data), &sub,
+				       NULL),
+			 0);
+	ck_assert_uint_eq(sub.n, 2);
+	ck_assert_str_eq(sub.ids[0].identity, "sip:enterprise@" DOM);
+	ck_assert_int_eq(sub.ids[0].type, IMS_ID_PUBLIC_USER);
+	ck_assert_str_eq(sub.ids[1].identity, RANGE);
+	ck_assert_int_eq(sub.ids[1].type, IMS_ID_WILDCARDED_IMPU);
+	ck_assert_str_eq(sub.ids[1].wildcard, RANGE);
+	ims_sub_close(&sub);
+	got_close(&g);
+	lir("sip:+15551230999@" DOM, &g);
+	ck_result(&g, DIAM_SUCCESS, false);
+	ck_assert_str_eq(g.server_name, SCSCF);
+	lir("sip:enterprise@" DOM, &g);
+	ck_result(&g, DIAM_SUCCESS, false);
+	sar(ENT, RANGE, DIAM_CX_SAT_USER_DEREGISTRATION, &g);
+	ck_result(&g, DIAM_SUCCESS, false);
+	got_close(&g);
+	lir("sip:+15551230999@" DOM, &g);
+	ck_result(&g, DIAM_CX_ERROR_IDENTITY_NOT_REGISTERED, true);
 }
 END_TEST
 
@@ -609,6 +654,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_mar_results, 0, (int)ARRAY_SIZE(mar_vec));
 	tcase_add_test(tc, test_sar_register_then_deregister);
 	tcase_add_test(tc, test_sar_wildcard_range);
+	tcase_add_test(tc, test_sar_block);
 	tcase_add_loop_test(tc, test_sar_types, 0, (int)ARRAY_SIZE(sat_vec));
 	tcase_add_test(tc, test_sar_errors);
 	tcase_add_test(tc, test_realm_not_served);

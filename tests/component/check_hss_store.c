@@ -105,6 +105,11 @@ static const struct {
 	{ RANGE, 0, "enterprise@" DOM, IMS_ID_WILDCARDED_IMPU, RANGE },
 	{ "sip:+15551230![0-9]{3}!@IMS.example.com", 0, "enterprise@" DOM,
 	  IMS_ID_WILDCARDED_IMPU, RANGE },
+	/* as a SIP header carries it (RFC 3261 §19.1.4 escapes) */
+	{ "<sip:+15551230!%5B0-9%5D%7B3%7D!@ims.example.com>", 0,
+	  "enterprise@" DOM, IMS_ID_WILDCARDED_IMPU, RANGE },
+	{ "sip:enterprise@" DOM, 0, "enterprise@" DOM, IMS_ID_PUBLIC_USER,
+	  NULL },
 	{ "sip:+1555123004@" DOM, -ENOENT, NULL, 0, NULL },
 	{ "sip:+15551230!42@" DOM, -ENOENT, NULL, 0, NULL },
 	{ "tel:+15551230042", -ENOENT, NULL, 0, NULL },
@@ -153,7 +158,7 @@ START_TEST(test_implicit_set)
 					      "sip:alice@" DOM,
 					      "tel:+15550100" };
 	static const char *const bob[] = { "sip:bob@" DOM };
-	static const char *const ent[] = { RANGE };
+	static const char *const ent[] = { "sip:enterprise@" DOM, RANGE };
 	struct hss_impu o;
 	struct hss_impu_list l;
 	int64_t iset = 0;
@@ -161,7 +166,8 @@ START_TEST(test_implicit_set)
 	assert_set("tel:+15550100", alice, 2);
 	assert_set("sip:alice@" DOM, alice, 2);
 	assert_set("sip:bob@" DOM, bob, 1);
-	assert_set("sip:+15551230007@" DOM, ent, 1);
+	assert_set("sip:+15551230007@" DOM, ent, 2);
+	assert_set(RANGE, ent, 2);
 	/* a new default goes first; the old one loses the flag */
 	ck_assert_int_eq(hss_store_impu_owner(st, "tel:+15550100", &o), 0);
 	ck_assert_int_eq(hss_store_impu_add(st, "alice@" DOM,
@@ -398,10 +404,13 @@ START_TEST(test_user_data)
 	ck_assert_uint_eq(sub.ids[4].profile, 2);
 	ims_sub_close(&sub);
 	user_data("enterprise@" DOM, &sub);
-	ck_assert_uint_eq(sub.n, 1);
-	ck_assert_int_eq(sub.ids[0].type, IMS_ID_WILDCARDED_IMPU);
-	ck_assert_str_eq(sub.ids[0].identity, RANGE);
-	ck_assert_str_eq(sub.ids[0].wildcard, RANGE);
+	ck_assert_uint_eq(sub.n, 2);
+	ck_assert_int_eq(sub.ids[0].type, IMS_ID_PUBLIC_USER);
+	ck_assert_str_eq(sub.ids[0].identity, "sip:enterprise@" DOM);
+	ck_assert_int_eq(sub.ids[1].type, IMS_ID_WILDCARDED_IMPU);
+	ck_assert_str_eq(sub.ids[1].identity, RANGE);
+	ck_assert_str_eq(sub.ids[1].wildcard, RANGE);
+	ck_assert_uint_eq(sub.ids[1].profile, sub.ids[0].profile);
 	ims_sub_close(&sub);
 }
 END_TEST
@@ -444,8 +453,11 @@ START_TEST(test_lists)
 	ck_assert_int_eq(l.v[0].iset, l.v[1].iset);
 	hss_impu_list_close(&l);
 	ck_assert_int_eq(hss_store_impu_list(st, "enterprise@" DOM, &l), 0);
-	ck_assert_uint_eq(l.n, 1);
-	ck_assert_str_eq(l.v[0].impu, RANGE);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].impu, "sip:enterprise@" DOM);
+	ck_assert(l.v[0].is_default);
+	ck_assert_str_eq(l.v[1].impu, RANGE);
+	ck_assert_int_eq(l.v[0].iset, l.v[1].iset);
 	hss_impu_list_close(&l);
 	ck_assert_int_eq(hss_store_impu_list(st, "carol@" DOM, &l), 0);
 	ck_assert_uint_eq(l.n, 0);

@@ -30,7 +30,58 @@ static const struct {
 	{ "sip:user@", -EBADMSG, NULL },
 	{ "sip:a@[::1", -EBADMSG, NULL },
 	{ "", -EBADMSG, NULL },
+	/* RFC 3261 §19.1.4: unreserved escapes decoded, reserved ones kept
+	 * (hex in capitals), the host and params left alone */
+	{ "sip:+15551230!%5B0-9%5d%7B3%7D!@IMS.example.com", 0,
+	  "sip:+15551230![0-9]{3}!@ims.example.com" },
+	{ "sip:%61lice@h;x=%41", 0, "sip:alice@h;x=%41" },
+	{ "sip:a%3bb%40c%25d%20e%3c@h", 0, "sip:a%3Bb%40c%25d%20e%3C@h" },
+	{ "sip:a%4@h", 0, "sip:a%4@h" },
+	{ "sip:a%zz%@h", 0, "sip:a%zz%@h" },
 };
+
+static const struct {
+	const char *in;
+	int err;
+	const char *out;
+} esc_vec[] = {
+	{ "sip:+15551230![0-9]{3}!@ims.example.com", 0,
+	  "sip:+15551230!%5B0-9%5D%7B3%7D!@ims.example.com" },
+	{ "<sip:a|b^c\\d\"e`f:g@h;p=[x]>", 0,
+	  "sip:a%7Cb%5Ec%5Cd%22e%60f%3Ag@h;p=[x]" },
+	{ "sips:al-ice_.!~*'()&=+$,;?/%41@h", 0,
+	  "sips:al-ice_.!~*'()&=+$,;?/%41@h" },
+	{ "sip:host.org;lr", 0, "sip:host.org;lr" },
+	{ "tel:+1555!.*!", 0, "tel:+1555!.*!" },
+	{ "mailto:a@b", -EBADMSG, NULL },
+};
+
+/* Escaped, then normalized: the text comes back. */
+START_TEST(test_impu_escape)
+{
+	struct buf b, n;
+	int err;
+
+	buf_init(&b);
+	buf_init(&n);
+	err = ims_impu_escape(sv_from_cstr(esc_vec[_i].in), &b);
+	ck_assert_int_eq(err, esc_vec[_i].err);
+	if (!err) {
+		ck_assert_str_eq(b.data, esc_vec[_i].out);
+		if (_i == 0) {
+			ck_assert_int_eq(ims_impu_normalize(
+						 (struct sv){ b.data, b.len },
+						 &n),
+					 0);
+			ck_assert_str_eq(n.data, esc_vec[0].in);
+		}
+	} else {
+		ck_assert_uint_eq(b.len, 0);
+	}
+	buf_close(&b);
+	buf_close(&n);
+}
+END_TEST
 
 START_TEST(test_impu_normalize)
 {
@@ -604,6 +655,7 @@ int main(void)
 
 	tcase_add_loop_test(id, test_impu_normalize, 0,
 			    (int)ARRAY_SIZE(norm_vec));
+	tcase_add_loop_test(id, test_impu_escape, 0, (int)ARRAY_SIZE(esc_vec));
 	tcase_add_loop_test(id, test_impu_eq, 0, (int)ARRAY_SIZE(eq_vec));
 	tcase_add_loop_test(id, test_impi, 0, (int)ARRAY_SIZE(impi_vec));
 	tcase_add_test(id, test_impi_too_long);
