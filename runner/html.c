@@ -29,7 +29,7 @@
 
 /* ---- static parts ------------------------------------------------------ */
 
-static const char css[] =
+const char rn__html_css[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
 	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}"
 	".fig{font-family:monospace;color:#555;margin-right:.5em}"
@@ -61,7 +61,7 @@ static const char css[] =
 
 /* Reads only attributes of our own elements and writes with textContent:
  * the page has no path from message bytes to markup or code. */
-static const char js[] =
+const char rn__html_js[] =
 	"(function(){'use strict';\n"
 	"function bytes(s){var b=atob(s),u=new Uint8Array(b.length),i;"
 	"for(i=0;i<b.length;i++)u[i]=b.charCodeAt(i);return u;}\n"
@@ -190,8 +190,7 @@ static void avp_list(struct buf *o, const struct diam_msg *m,
 	}
 }
 
-/* Text of a Diameter message: header fields, then every AVP. */
-static void diam_decode(struct buf *o, const uint8_t *raw, size_t len)
+void rn__diam_decode(struct buf *o, const uint8_t *raw, size_t len)
 {
 	struct diam_msg m;
 	struct diam_err e = { 0 };
@@ -241,8 +240,7 @@ static int col_x(size_t c)
 	return LEFT_W + (int)c * COL_W + COL_W / 2;
 }
 
-/* Binary payloads get the hex dump; text ones are shown as text. */
-static bool is_binary(const struct rn_event *e)
+bool rn__event_is_binary(const struct rn_event *e)
 {
 	if (!strcmp(e->proto, "diameter"))
 		return true;
@@ -255,24 +253,31 @@ static bool is_binary(const struct rn_event *e)
 	return false;
 }
 
+void rn__event_head(struct buf *b, const struct rn_run *r, size_t k)
+{
+	const struct rn_event *e = &r->events[k];
+	char src[64], dst[64];
+
+	trace_addr_str((const struct sockaddr *)&e->src, src, sizeof(src));
+	trace_addr_str((const struct sockaddr *)&e->dst, dst, sizeof(dst));
+	if (*rn__event_label(r, k))
+		buf_printf(b, "step %s: ", rn__event_label(r, k));
+	buf_printf(b, "%s (%s) -> %s (%s), %s/%s, %zu bytes, +%.3f ms",
+		   e->from, src, e->to, dst, e->proto, e->transport, e->len,
+		   (e->t - r->events[0].t) * 1000.0);
+	if (e->forbidden)
+		buf_puts(b, ", FORBIDDEN");
+}
+
 /* data-* attributes of an event: what the panel shows when clicked. */
 static void event_data(struct buf *b, const struct rn_run *r, size_t k)
 {
 	const struct rn_event *e = &r->events[k];
-	char src[64], dst[64];
 	struct buf tmp;
-	bool bin = is_binary(e);
+	bool bin = rn__event_is_binary(e);
 
-	trace_addr_str((const struct sockaddr *)&e->src, src, sizeof(src));
-	trace_addr_str((const struct sockaddr *)&e->dst, dst, sizeof(dst));
 	buf_init(&tmp);
-	if (*rn__event_label(r, k))
-		buf_printf(&tmp, "step %s: ", rn__event_label(r, k));
-	buf_printf(&tmp, "%s (%s) -> %s (%s), %s/%s, %zu bytes, +%.3f ms",
-		   e->from, src, e->to, dst, e->proto, e->transport, e->len,
-		   (e->t - r->events[0].t) * 1000.0);
-	if (e->forbidden)
-		buf_puts(&tmp, ", FORBIDDEN");
+	rn__event_head(&tmp, r, k);
 	buf_printf(b, " data-ev=\"%zu\" data-bin=\"%d\" data-head=\"", k, bin);
 	attr(b, tmp.data);
 	buf_puts(b, "\" data-raw=\"");
@@ -280,7 +285,7 @@ static void event_data(struct buf *b, const struct rn_run *r, size_t k)
 	buf_puts(b, "\"");
 	if (bin && !strcmp(e->proto, "diameter")) {
 		buf_reset(&tmp);
-		diam_decode(&tmp, e->raw, e->len);
+		rn__diam_decode(&tmp, e->raw, e->len);
 		buf_puts(b, " data-dec=\"");
 		rn__xml_escape(b, tmp.data, tmp.len, true);
 		buf_puts(b, "\"");
@@ -464,11 +469,12 @@ int rn_html_write(const char *path, struct rn_run *const *runs, size_t n)
 		   "<style>%s</style></head><body>\n<h1>imstb</h1>\n"
 		   "<p>%zu scenario%s: %zu passed, %zu failed. Click an arrow "
 		   "(or a step) to see the whole message.</p>\n",
-		   passed, n - passed, css, n, n == 1 ? "" : "s", passed,
-		   n - passed);
+		   passed, n - passed, rn__html_css, n, n == 1 ? "" : "s",
+		   passed, n - passed);
 	for (size_t i = 0; i < n; i++)
 		run_write(&b, runs[i], i);
-	buf_printf(&b, "<script>%s</script>\n</body></html>\n", js);
+	buf_printf(&b, "<script>%s</script>\n</body></html>\n",
+		   rn__html_js);
 	err = rn__file_write(path, b.data, b.len);
 	buf_close(&b);
 	return err;

@@ -3,7 +3,8 @@
  * every numbered step of each figure against what crossed the wire.
  *   imstb run [options] FILE|DIR...   scenarios (scenarios/README.md)
  *   imstb check FILE|DIR...           parse only
- *   imstb up [--config F] [--set node.key=value]...
+ *   imstb up [--ports random] [--hub PORT] [--config F]
+ *            [--set node.key=value]...
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +24,11 @@ static const char usage[] =
 	"  imstb run [options] FILE|DIR...  run scenarios (a DIR: every *.scn "
 	"below it)\n"
 	"  imstb check FILE|DIR...          only check that they parse\n"
-	"  imstb up [--config F] [--set node.key=value]...\n"
-	"                                   the testbed in the foreground\n"
+	"  imstb up [--ports random] [--hub PORT] [--config F]\n"
+	"           [--set node.key=value]...\n"
+	"                                   the testbed in the foreground, "
+	"with the\n"
+	"                                   live ladder (imstb up --help)\n"
 	"run options:\n"
 	"  --seed N         seed of every node (node i gets N+i): tags, "
 	"branches,\n"

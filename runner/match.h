@@ -33,6 +33,10 @@
 int rn_trace_read(const char *path, struct rn_event **ev, size_t *n,
 		  size_t *bad);
 void rn_event_close(struct rn_event *e);
+/* One trace line (NUL-terminated, a trailing newline allowed) into *e
+ * (owned: rn_event_close). -EBADMSG if a field is missing or malformed;
+ * then *e holds nothing. For readers that tail a growing trace. */
+int rn_trace_line_parse(const char *line, struct rn_event *e);
 /* "127.0.0.1:5060" / "[::1]:5060" into a sockaddr; -EINVAL. */
 int rn_addr_parse(const char *s, struct sockaddr_storage *ss);
 

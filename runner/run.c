@@ -101,8 +101,7 @@ static const char *jstr(json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* One trace line into e; -EBADMSG if a field is missing or malformed. */
-static int line_parse(const char *line, struct rn_event *e)
+int rn_trace_line_parse(const char *line, struct rn_event *e)
 {
 	json_error_t jerr;
 	json_t *o = json_loads(line, 0, &jerr);
@@ -152,7 +151,7 @@ int rn_trace_read(const char *path, struct rn_event **ev, size_t *n,
 	while ((got = getline(&line, &cap, f)) > 0) {
 		struct rn_event e;
 
-		if (line_parse(line, &e)) {
+		if (rn_trace_line_parse(line, &e)) {
 			(*bad)++;
 			continue;
 		}

@@ -38,6 +38,22 @@ void rn__xml_escape(struct buf *b, const char *s, size_t n, bool attr);
 /* The same for a C string; NULL appends nothing. */
 void rn__xml_escape_cstr(struct buf *b, const char *s, bool attr);
 
+/* The page's shared parts (html.c), also served by the live ladder of
+ * `imstb up` (hub.c): the CSS of the ladder (SVG classes .ev .arrow .hit
+ * .stp, the .msg panel, the steps table) and the script that shows the
+ * whole message of a clicked (or Enter-ed) g.ev from its data-raw,
+ * data-bin, data-head and data-dec attributes, inside its section.run. */
+extern const char rn__html_css[];
+extern const char rn__html_js[];
+/* Text of a Diameter message: header fields, then every AVP (RFC 6733
+ * §4), decoded with lib/diam; a line saying why if it does not parse. */
+void rn__diam_decode(struct buf *o, const uint8_t *raw, size_t len);
+/* Binary payloads (Diameter, or bytes no text has) get a hex dump. */
+bool rn__event_is_binary(const struct rn_event *e);
+/* The head line of the message panel for event k of r: step, both ends
+ * with addresses, protocol, size, time since the first event. */
+void rn__event_head(struct buf *b, const struct rn_run *r, size_t k);
+
 /* Writes (p, n) to path (created or truncated); 0 or -errno. (junit.c) */
 int rn__file_write(const char *path, const void *p, size_t n);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -15,7 +16,11 @@ static void on_signal(uv_signal_t *h, int signum)
 	if (a->stopping) {
 		log_warn("second signal %d while stopping: exiting now",
 			 signum);
-		exit(1);
+		/* _exit: no atexit work on a half-closed process (under
+		 * LSan, its leak check of everything still open could spin
+		 * forever); what was printed is flushed first. */
+		fflush(NULL);
+		_exit(1);
 	}
 	log_info("signal %d: shutting down", signum);
 	a->stopping = true;

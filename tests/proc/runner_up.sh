@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # imstb up: starts hss-sim, scscf-sim and pcscf-sim (on free ports here,
-# through --set), prints what runs where, serves a registration, and on
+# through --set), and the WebRTC side (wws, wsf, wws-ent) and the live
+# ladder on free ports (--ports random), prints what runs where, serves a
+# registration (which the ladder streams with the nodes named), and on
 # SIGINT stops them all (exit 0, nothing left). When one node dies, it
 # says so and stops the others (exit 1).
 . "$(dirname "$0")/lib.sh"
@@ -8,13 +10,14 @@ cd "$WORK" # var/up/ goes here
 
 up_start() { # NAME: imstb up on free ports; sets UP_PID, the ports
 	HSS_PORT=$(free_port); SCSCF_PORT=$(free_port); PCSCF_PORT=$(free_port)
-	"$BIN/imstb" up --set hss.port=$HSS_PORT --set scscf.port=$SCSCF_PORT \
+	"$BIN/imstb" up --ports random \
+		--set hss.port=$HSS_PORT --set scscf.port=$SCSCF_PORT \
 		--set pcscf.port=$PCSCF_PORT --set hss.db=$WORK/hss-$1.db \
 		--set scscf.db=$WORK/scscf-$1.db >"$WORK/$1.log" 2>&1 &
 	UP_PID=$!
 	PIDS+=($UP_PID)
 	for _ in $(seq 100); do
-		grep -q '^  trace:' "$WORK/$1.log" && return 0
+		grep -q '^  live ladder:' "$WORK/$1.log" && return 0
 		kill -0 $UP_PID 2>/dev/null || break
 		sleep 0.1
 	done
@@ -25,13 +28,17 @@ node_pid() { # LOG NODE
 }
 
 up_start a
-for n in hss scscf pcscf; do
+for n in hss scscf pcscf wws wsf; do
 	pid=$(node_pid "$WORK/a.log" $n)
 	[ -n "$pid" ] && kill -0 "$pid" || { cat "$WORK/a.log"; fail "$n is not running"; }
 	eval "PID_$n=$pid"
 done
 grep -q "127.0.0.1:$PCSCF_PORT udp+tcp" "$WORK/a.log" || fail "table lacks the P-CSCF port"
-ok "imstb up runs hss ($PID_hss), scscf ($PID_scscf), pcscf ($PID_pcscf)"
+ok "imstb up runs hss ($PID_hss), scscf ($PID_scscf), pcscf ($PID_pcscf), wws ($PID_wws), wsf ($PID_wsf)"
+HUB=$(sed -n 's|^  live ladder: \(http://[^ ]*\)/$|\1|p' "$WORK/a.log")
+[ -n "$HUB" ] || { cat "$WORK/a.log"; fail "no live ladder URL"; }
+curl -sf "$HUB/" | grep -q '<title>imstb live ladder</title>' || fail "GET $HUB/"
+ok "the live ladder answers on $HUB"
 
 # It serves: client-sim registers alice through it, one shot.
 timeout 20 "$BIN/client-sim" --set pcscf_port=$PCSCF_PORT \
@@ -44,10 +51,23 @@ grep -q '"event":"registered"' "$WORK/client.out" || { cat "$WORK/client.out" "$
 grep -q '"node":"scscf"' var/up/trace.jsonl || fail "no trace in var/up/trace.jsonl"
 ok "alice registered; the trace is in var/up/trace.jsonl"
 
+# The ladder streams it: one event per message, both ends named as the
+# runner names them (client-sim, none of the nodes, is the client).
+timeout 3 curl -sN "$HUB/events" >"$WORK/events.txt" 2>/dev/null || true
+grep -q '^event: hello' "$WORK/events.txt" || fail "no hello on /events"
+grep '^data: ' "$WORK/events.txt" | sed 's/^data: //' >"$WORK/events.json"
+jq -e -s 'map(select(.proto == "sip" and .from == "client" and .to == "pcscf"
+	and (.brief | startswith("REGISTER")))) | length >= 2' \
+	"$WORK/events.json" >/dev/null || fail "no REGISTER client -> pcscf on /events"
+jq -e -s 'map(select(.proto == "diameter" and .from == "scscf" and .to == "hss"
+	and .brief == "SAR")) | length >= 1' "$WORK/events.json" >/dev/null ||
+	fail "no SAR scscf -> hss on /events"
+ok "the ladder streams the registration with the nodes named"
+
 kill -INT $UP_PID
 rc=0; wait $UP_PID || rc=$?
 [ $rc -eq 0 ] || { cat "$WORK/a.log"; fail "imstb up exited $rc after SIGINT"; }
-for n in hss scscf pcscf; do
+for n in hss scscf pcscf wws wsf; do
 	pid=$(eval echo \$PID_$n)
 	! kill -0 "$pid" 2>/dev/null || fail "$n ($pid) still runs after imstb up stopped"
 done
@@ -71,7 +91,7 @@ socat -u TCP-LISTEN:$busy,bind=127.0.0.1 OPEN:/dev/null &
 PIDS+=($!)
 wait_port $busy tcp
 rc=0
-"$BIN/imstb" up --set pcscf.port=$busy >"$WORK/c.log" 2>&1 || rc=$?
+"$BIN/imstb" up --ports random --set pcscf.port=$busy >"$WORK/c.log" 2>&1 || rc=$?
 [ $rc -eq 1 ] && grep -q "port $busy (pcscf) is in use" "$WORK/c.log" ||
 	{ cat "$WORK/c.log"; fail "a busy port: exit $rc"; }
 ok "a busy port: refused (exit 1) before starting anything"
