@@ -57,6 +57,7 @@ endif
 # Each <prog>/prog.mk sets  <prog>_SRCS  and  <prog>_MODS  and adds <prog>
 # to PROGS. A binary links the objects of exactly the modules it names, so a
 # module under construction never breaks the build of one that doesn't use it.
+.DEFAULT_GOAL := all
 MODULES    :=
 UNIT_TESTS :=
 COMPONENT_TESTS :=

@@ -57,6 +57,7 @@ struct hss {
 	struct hss_store *store;     /* owned; NULL once closed */
 	struct diam_server *srv;     /* owned; NULL once closed */
 	struct hmap pending;         /* struct pending by IMPI */
+	uv_check_t commit;           /* ends the store's batch (group commit) */
 };
 
 /* One request being answered: what the handlers look up, owned here so
@@ -514,12 +515,27 @@ static void answer_realm_not_served(struct diam_peer *p,
 	buf_close(&b);
 }
 
+/* Runs once the loop turn's I/O callbacks are done: commits what this
+ * turn's requests wrote, in one transaction (store.h, group commit). */
+static void on_commit(uv_check_t *c)
+{
+	struct hss *h = c->data;
+	int err = hss_store_batch_end(h->store);
+
+	if (err)
+		log_error("db: commit failed: %s", strerror(-err));
+	uv_check_stop(c);
+}
+
 static void on_request(struct diam_peer *p, const struct diam_msg *req,
 		       const struct diam_cx *cx, void *arg)
 {
 	struct hss *h = arg;
 	struct cxr r = { .h = h, .q = cx };
 	int err;
+
+	if (hss_store_batch_begin(h->store))
+		uv_check_start(&h->commit, on_commit);
 
 	if (!sv_casecmp_cstr(cx->dest_realm, h->conf->origin_realm)) {
 		answer_realm_not_served(p, req);
@@ -670,6 +686,8 @@ int hss_new(struct hss **out, uv_loop_t *loop, const struct hss_conf *conf,
 			  conf->port, uv_strerror(err));
 		goto fail;
 	}
+	uv_check_init(loop, &h->commit);
+	h->commit.data = h;
 	*out = h;
 	return 0;
 fail:
@@ -686,7 +704,9 @@ void hss_close(struct hss *h)
 
 	diam_server_free(h->srv);
 	h->srv = NULL;
-	hss_store_close(h->store);
+	if (!uv_is_closing((uv_handle_t *)&h->commit))
+		uv_close((uv_handle_t *)&h->commit, NULL);
+	hss_store_close(h->store); /* commits an open batch */
 	h->store = NULL;
 	while ((n = hmap_iter_next(&h->pending, &it)))
 		pending_drop(h, hmap_entry(n, struct pending, node)->impi);

@@ -98,6 +98,7 @@ struct hss_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	int depth; /* transaction nesting */
+	bool batch; /* depth 1 is a batch (hss_store_batch_begin) */
 	/* the wildcard table, compiled: wcs tags are indexes in ranges */
 	struct hss_impu_list ranges;
 	struct ims_wcset *wcs;
@@ -204,6 +205,22 @@ static int tx_end(struct hss_store *st, int err)
 	if (err)
 		st->ranges_stale = true; /* the cache may hold undone rows */
 	return err ? err : e2;
+}
+
+bool hss_store_batch_begin(struct hss_store *st)
+{
+	if (st->batch || st->depth || tx_begin(st))
+		return false;
+	st->batch = true;
+	return true;
+}
+
+int hss_store_batch_end(struct hss_store *st)
+{
+	if (!st->batch)
+		return 0;
+	st->batch = false;
+	return tx_end(st, 0);
 }
 
 /* ---- rows ------------------------------------------------------------- */
@@ -336,6 +353,7 @@ void hss_store_close(struct hss_store *st)
 {
 	if (!st)
 		return;
+	hss_store_batch_end(st);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);

@@ -79,7 +79,7 @@ const struct conf_key scscf_conf_keys[] = {
 };
 
 /* Nonce-count tracker size: nonces issued per nonce lifetime. */
-#define SCSCF_NCT_CAPACITY 8192
+#define SCSCF_NCT_CAPACITY 65536
 
 static int algs_parse(const char *list, enum digest_alg *out, size_t *n)
 {

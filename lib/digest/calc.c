@@ -2,6 +2,8 @@
  * calc.c - Digest hashing: HA1, request-digest, and server verification
  * from a stored HA1 (RFC 7616 §3.4.1-§3.4.3, RFC 2069 compatibility).
  */
+/* MD5_* and SHA256_*: see digest__hash_parts. */
+#define OPENSSL_API_COMPAT 0x10100000L
 #include "digest/digest_int.h"
 
 #include <errno.h>
@@ -9,21 +11,21 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 struct alg_desc {
 	const char *name;
 	size_t hexlen;
 	bool sess; /* RFC 7616 §3.4.2: HA1 = H(H(user:realm:pw):nonce:cnonce)*/
-	const EVP_MD *(*md)(void);
 };
 
 /* RFC 7616 §6.1 registry names; the names are case-insensitive on input. */
 static const struct alg_desc algs[] = {
-	[DIGEST_ALG_MD5] = { "MD5", 32, false, EVP_md5 },
-	[DIGEST_ALG_MD5_SESS] = { "MD5-sess", 32, true, EVP_md5 },
-	[DIGEST_ALG_SHA256] = { "SHA-256", 64, false, EVP_sha256 },
-	[DIGEST_ALG_SHA256_SESS] = { "SHA-256-sess", 64, true, EVP_sha256 },
+	[DIGEST_ALG_MD5] = { "MD5", 32, false },
+	[DIGEST_ALG_MD5_SESS] = { "MD5-sess", 32, true },
+	[DIGEST_ALG_SHA256] = { "SHA-256", 64, false },
+	[DIGEST_ALG_SHA256_SESS] = { "SHA-256-sess", 64, true },
 };
 
 static const struct alg_desc *alg_get(enum digest_alg a)
@@ -96,33 +98,48 @@ bool digest__is_hex(struct sv v, size_t n)
 	return true;
 }
 
-/* EVP fails only without memory or without the algorithm's provider
- * (e.g. MD5 in FIPS mode): both abort, like OOM (STYLE rule 5). */
-static void evp_fail(const char *what)
+/* The low-level hashes: OpenSSL 3's EVP layer costs several thousand
+ * instructions per init (provider context, name lookup) on hashes of a
+ * block or two, and this runs on every REGISTER. MD5_* and SHA256_* are
+ * deprecated in OpenSSL 3 but kept, and use the same assembly. */
+void digest__hash_parts(unsigned char *md, bool sha256, const struct sv *parts,
+			size_t n, bool colons)
 {
-	log_error("digest: OpenSSL %s failed", what);
-	abort();
+	SHA256_CTX s;
+	MD5_CTX m;
+
+	if (sha256)
+		SHA256_Init(&s);
+	else
+		MD5_Init(&m);
+	for (size_t i = 0; i < n; i++) {
+		if (i && colons) {
+			if (sha256)
+				SHA256_Update(&s, ":", 1);
+			else
+				MD5_Update(&m, ":", 1);
+		}
+		if (!parts[i].len)
+			continue;
+		if (sha256)
+			SHA256_Update(&s, parts[i].p, parts[i].len);
+		else
+			MD5_Update(&m, parts[i].p, parts[i].len);
+	}
+	if (sha256)
+		SHA256_Final(md, &s);
+	else
+		MD5_Final(md, &m);
 }
 
 void digest__hash_hex(char out[DIGEST_HEX_MAX], enum digest_alg alg,
 		      const struct sv *parts, size_t n)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool sha256 = alg_get(alg)->hexlen == 64;
+	unsigned char md[32];
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, alg_get(alg)->md(), NULL))
-		evp_fail("digest init");
-	for (size_t i = 0; i < n; i++) {
-		if ((i && !EVP_DigestUpdate(ctx, ":", 1)) ||
-		    (parts[i].len &&
-		     !EVP_DigestUpdate(ctx, parts[i].p, parts[i].len)))
-			evp_fail("digest update");
-	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-		evp_fail("digest final");
-	EVP_MD_CTX_free(ctx);
-	hex_encode(md, mdlen, out);
+	digest__hash_parts(md, sha256, parts, n, true);
+	hex_encode(md, sha256 ? 32 : 16, out);
 }
 
 int digest_ha1_calc(char out[DIGEST_HEX_MAX], enum digest_alg alg,

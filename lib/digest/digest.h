@@ -206,11 +206,12 @@ int digest_nonce_check(const struct digest_nonce_key *k, struct sv nonce,
 /* ---- nonce-count replay tracker ------------------------------------------ */
 
 /* Remembers, per nonce, the highest nc accepted (RFC 7616 §3.4 and §5.3).
- * Bounds: at most `capacity` nonces of at most DIGEST_NONCE_MAX bytes, in
- * an open-addressing table twice that size. An entry unused for `lifetime`
- * seconds is forgotten (use >= the nonce lifetime, so it is already stale).
- * When full, expired entries are purged, then the least recently used one
- * is evicted, and a replay of that nonce goes unseen: size capacity >= the
+ * Bounds: at most `capacity` nonces of at most DIGEST_NONCE_MAX bytes
+ * (allocated up front, touched as used), in an open-addressing table twice
+ * that size; every call is O(1). An entry unused for `lifetime` seconds is
+ * forgotten (use >= the nonce lifetime, so it is already stale). When
+ * full, expired entries are purged, then the least recently used one is
+ * evicted, and a replay of that nonce goes unseen: size capacity >= the
  * nonces issued per lifetime. */
 struct digest_nctrack;
 

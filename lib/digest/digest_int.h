@@ -36,6 +36,10 @@ void digest__put_quoted(struct buf *b, struct sv v);
 void digest__hash_hex(char out[DIGEST_HEX_MAX], enum digest_alg alg,
 		      const struct sv *parts, size_t n);
 
+/* md = SHA-256 (32 bytes) or MD5 (16) of parts, joined by ':' if colons. */
+void digest__hash_parts(unsigned char *md, bool sha256, const struct sv *parts,
+			size_t n, bool colons);
+
 /* True if v is exactly n hex digits (either case). */
 bool digest__is_hex(struct sv v, size_t n);
 /* Value of one hex digit already known to be valid. */

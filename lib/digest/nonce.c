@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+
 
 /* Layout of the nonce bytes before hex: ts | rnd | mac. */
 #define NONCE_TS 8
@@ -30,26 +29,29 @@ void digest_nonce_key_init(struct digest_nonce_key *k, struct rng *rng,
 }
 
 /* mac = HMAC-SHA-256(key, head | bound) cut to NONCE_MAC bytes. The head
- * has a fixed length, so head | bound is unambiguous. */
+ * has a fixed length, so head | bound is unambiguous. HMAC is spelled out
+ * (RFC 2104: H(K^opad | H(K^ipad | text)), the 32-byte key padded to the
+ * 64-byte block) over the low-level SHA-256: no per-call EVP_MAC. */
 static void nonce_mac(unsigned char mac[NONCE_MAC],
 		      const struct digest_nonce_key *k,
 		      const unsigned char head[NONCE_HEAD], struct sv bound)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	struct buf b;
+	unsigned char ipad[64], opad[64], inner[32], outer[32];
 
-	buf_init(&b);
-	buf_append(&b, head, NONCE_HEAD);
-	buf_putsv(&b, bound);
-	if (!HMAC(EVP_sha256(), k->key, (int)sizeof(k->key),
-		  (const unsigned char *)b.data, b.len, md, &mdlen) ||
-	    mdlen < NONCE_MAC) {
-		log_error("digest: OpenSSL HMAC failed");
-		abort();
+	_Static_assert(sizeof(k->key) <= sizeof(ipad), "HMAC key > block");
+	memset(ipad, 0x36, sizeof(ipad));
+	memset(opad, 0x5c, sizeof(opad));
+	for (size_t i = 0; i < sizeof(k->key); i++) {
+		ipad[i] ^= k->key[i];
+		opad[i] ^= k->key[i];
 	}
-	memcpy(mac, md, NONCE_MAC);
-	buf_close(&b);
+	digest__hash_parts(inner, true, (const struct sv[]){
+		{ (const char *)ipad, sizeof(ipad) },
+		{ (const char *)head, NONCE_HEAD }, bound }, 3, false);
+	digest__hash_parts(outer, true, (const struct sv[]){
+		{ (const char *)opad, sizeof(opad) },
+		{ (const char *)inner, sizeof(inner) } }, 2, false);
+	memcpy(mac, outer, NONCE_MAC);
 }
 
 void digest_nonce_make(char out[DIGEST_NONCE_LEN + 1],
@@ -96,20 +98,30 @@ out:
 
 /* ---- nonce-count tracker ------------------------------------------------- */
 
+/* Entries live in a pool (stable indexes) threaded on a list in order of
+ * last use; the open-addressing table holds pool indexes. With a clock
+ * that never goes back the list is sorted by `last`, so purging the
+ * expired and evicting the least recently used both happen at its head in
+ * O(1) each: no scan when full, however many nonces are live. */
+#define NC_NIL UINT32_MAX
+
 struct nc_entry {
 	uint64_t hash;
 	uint64_t last; /* when the highest nc was accepted */
 	uint32_t nc;   /* highest nc accepted */
-	uint8_t used;
+	uint32_t prev, next; /* use order (or the free list: next) */
 	uint8_t len;
 	char nonce[DIGEST_NONCE_MAX];
 };
 
 struct digest_nctrack {
-	struct nc_entry *slots; /* owned; mask + 1 of them */
+	uint32_t *slots;       /* owned; mask + 1 pool indexes + 1, 0 = empty */
+	struct nc_entry *pool; /* owned; capacity of them */
 	size_t mask;
 	size_t capacity; /* most entries held; at most half the slots */
 	size_t count;
+	uint32_t free_head;  /* unused pool entries, by next */
+	uint32_t old, young; /* use-order list ends */
 	uint64_t lifetime;
 };
 
@@ -118,8 +130,8 @@ struct digest_nctrack *digest_nctrack_new(size_t capacity, uint64_t lifetime)
 	struct digest_nctrack *t = xcalloc(1, sizeof(*t));
 	size_t n = 8;
 
-	/* Past 2^24 nonces the O(n) purge would hurt anyway; the clamp also
-	 * keeps 2 * capacity from overflowing. */
+	/* The clamp keeps pool indexes in 32 bits and 2 * capacity from
+	 * overflowing. */
 	if (capacity == 0)
 		capacity = 1;
 	if (capacity > (size_t)1 << 24)
@@ -127,6 +139,11 @@ struct digest_nctrack *digest_nctrack_new(size_t capacity, uint64_t lifetime)
 	while (n < 2 * capacity)
 		n *= 2;
 	t->slots = xcalloc(n, sizeof(*t->slots));
+	t->pool = xcalloc(capacity, sizeof(*t->pool));
+	for (size_t i = 0; i < capacity; i++)
+		t->pool[i].next = i + 1 < capacity ? (uint32_t)i + 1 : NC_NIL;
+	t->free_head = 0;
+	t->old = t->young = NC_NIL;
 	t->mask = n - 1;
 	t->capacity = capacity;
 	t->lifetime = lifetime;
@@ -138,6 +155,7 @@ void digest_nctrack_free(struct digest_nctrack *t)
 	if (!t)
 		return;
 	free(t->slots);
+	free(t->pool);
 	free(t);
 }
 
@@ -158,6 +176,11 @@ static uint64_t nc_hash(struct sv s)
 	return h ^ (h >> 31);
 }
 
+static struct nc_entry *nc_at(const struct digest_nctrack *t, size_t slot)
+{
+	return &t->pool[t->slots[slot] - 1];
+}
+
 /* Slot holding nonce (*found) or the empty slot where it would go. The
  * table is at most half full, so an empty slot always ends the probe. */
 static size_t nc_find(const struct digest_nctrack *t, struct sv nonce,
@@ -165,8 +188,8 @@ static size_t nc_find(const struct digest_nctrack *t, struct sv nonce,
 {
 	size_t i = h & t->mask;
 
-	for (; t->slots[i].used; i = (i + 1) & t->mask) {
-		const struct nc_entry *s = &t->slots[i];
+	for (; t->slots[i]; i = (i + 1) & t->mask) {
+		const struct nc_entry *s = nc_at(t, i);
 
 		if (s->hash == h && s->len == nonce.len &&
 		    memcmp(s->nonce, nonce.p, nonce.len) == 0) {
@@ -178,26 +201,67 @@ static size_t nc_find(const struct digest_nctrack *t, struct sv nonce,
 	return i;
 }
 
+/* The slot of a pool entry known to be in the table. */
+static size_t nc_slot_of(const struct digest_nctrack *t, uint32_t e)
+{
+	size_t i = t->pool[e].hash & t->mask;
+
+	while (t->slots[i] != e + 1)
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+static void nc_unlink(struct digest_nctrack *t, uint32_t e)
+{
+	struct nc_entry *s = &t->pool[e];
+
+	if (s->prev != NC_NIL)
+		t->pool[s->prev].next = s->next;
+	else
+		t->old = s->next;
+	if (s->next != NC_NIL)
+		t->pool[s->next].prev = s->prev;
+	else
+		t->young = s->prev;
+}
+
+/* Makes e the most recently used. */
+static void nc_push_young(struct digest_nctrack *t, uint32_t e)
+{
+	t->pool[e].prev = t->young;
+	t->pool[e].next = NC_NIL;
+	if (t->young != NC_NIL)
+		t->pool[t->young].next = e;
+	else
+		t->old = e;
+	t->young = e;
+}
+
 /* Backward-shift deletion for linear probing (Knuth 6.4 Algorithm R): no
- * tombstones, so probes stay as short as the load allows. */
+ * tombstones, so probes stay as short as the load allows. The entry goes
+ * back to the free list. */
 static void nc_remove(struct digest_nctrack *t, size_t i)
 {
+	uint32_t e = t->slots[i] - 1;
 	size_t j = i;
 
 	for (;;) {
 		j = (j + 1) & t->mask;
-		if (!t->slots[j].used)
+		if (!t->slots[j])
 			break;
 		/* The entry at j may fill the hole at i if i lies between its
 		 * home slot and j (cyclically). */
-		size_t home = t->slots[j].hash & t->mask;
+		size_t home = nc_at(t, j)->hash & t->mask;
 
 		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
 			t->slots[i] = t->slots[j];
 			i = j;
 		}
 	}
-	t->slots[i].used = 0;
+	t->slots[i] = 0;
+	nc_unlink(t, e);
+	t->pool[e].next = t->free_head;
+	t->free_head = e;
 	t->count--;
 }
 
@@ -207,27 +271,14 @@ static bool nc_expired(const struct digest_nctrack *t,
 	return now >= s->last && now - s->last >= t->lifetime;
 }
 
-/* Frees room for one entry: expired entries first, else the LRU one. */
+/* Frees room for one entry: the expired first, else the least recently
+ * used, all from the old end of the use list. */
 static void nc_make_room(struct digest_nctrack *t, uint64_t now)
 {
-	size_t i = 0, lru = SIZE_MAX;
-
-	/* A removal may shift a later entry into slot i: look at i again. */
-	while (i <= t->mask) {
-		if (t->slots[i].used && nc_expired(t, &t->slots[i], now))
-			nc_remove(t, i);
-		else
-			i++;
-	}
-	if (t->count < t->capacity)
-		return;
-	for (i = 0; i <= t->mask; i++) {
-		if (t->slots[i].used &&
-		    (lru == SIZE_MAX || t->slots[i].last < t->slots[lru].last))
-			lru = i;
-	}
-	if (lru != SIZE_MAX)
-		nc_remove(t, lru);
+	while (t->old != NC_NIL && nc_expired(t, &t->pool[t->old], now))
+		nc_remove(t, nc_slot_of(t, t->old));
+	if (t->count >= t->capacity && t->old != NC_NIL)
+		nc_remove(t, nc_slot_of(t, t->old));
 }
 
 int digest_nctrack_check(struct digest_nctrack *t, struct sv nonce,
@@ -235,6 +286,7 @@ int digest_nctrack_check(struct digest_nctrack *t, struct sv nonce,
 {
 	uint64_t h;
 	struct nc_entry *s;
+	uint32_t e;
 	bool found;
 	size_t i;
 	int err = 0;
@@ -245,18 +297,21 @@ int digest_nctrack_check(struct digest_nctrack *t, struct sv nonce,
 	}
 	h = nc_hash(nonce);
 	i = nc_find(t, nonce, h, &found);
-	if (found && nc_expired(t, &t->slots[i], now)) {
+	if (found && nc_expired(t, nc_at(t, i), now)) {
 		nc_remove(t, i);
 		i = nc_find(t, nonce, h, &found); /* the slots moved */
 	}
 	if (found) {
-		s = &t->slots[i];
+		e = t->slots[i] - 1;
+		s = &t->pool[e];
 		if (nc <= s->nc) {
 			err = -EALREADY;
 			goto out;
 		}
 		s->nc = nc;
 		s->last = now;
+		nc_unlink(t, e);
+		nc_push_young(t, e);
 		goto out;
 	}
 	if (nc == 0) {
@@ -267,13 +322,16 @@ int digest_nctrack_check(struct digest_nctrack *t, struct sv nonce,
 		nc_make_room(t, now);
 		i = nc_find(t, nonce, h, &found);
 	}
-	s = &t->slots[i];
+	e = t->free_head;
+	s = &t->pool[e];
+	t->free_head = s->next;
 	s->hash = h;
 	s->last = now;
 	s->nc = nc;
-	s->used = 1;
 	s->len = (uint8_t)nonce.len;
 	memcpy(s->nonce, nonce.p, nonce.len);
+	t->slots[i] = e + 1;
+	nc_push_young(t, e);
 	t->count++;
 out:
 	return err;

@@ -11,7 +11,10 @@
 void sip_print_request_line(struct buf *b, const char *method,
 			    struct sv ruri)
 {
-	buf_printf(b, "%s %.*s SIP/2.0\r\n", method, SV_ARG(ruri));
+	buf_puts(b, method);
+	buf_puts(b, " ");
+	buf_putsv(b, ruri);
+	buf_puts(b, " SIP/2.0\r\n");
 }
 
 /* Reason-Phrase = *(reserved / unreserved / escaped / UTF8 / SP / HTAB):
@@ -32,9 +35,14 @@ void sip_print_status_line(struct buf *b, int status, const char *reason)
 	buf_puts(b, "\r\n");
 }
 
+/* Headers are built with plain appends: they are most of every message
+ * and printf's format parsing cost more than the copying. */
 void sip_print_hdr(struct buf *b, const char *name, struct sv value)
 {
-	buf_printf(b, "%s: %.*s\r\n", name, SV_ARG(value));
+	buf_puts(b, name);
+	buf_append(b, ": ", 2);
+	buf_putsv(b, value);
+	buf_append(b, "\r\n", 2);
 }
 
 void sip_print_hdrf(struct buf *b, const char *name, const char *fmt, ...)
@@ -51,7 +59,10 @@ void sip_print_hdrf(struct buf *b, const char *name, const char *fmt, ...)
 
 void sip_print_hdr_raw(struct buf *b, const struct sip_hdr *h)
 {
-	buf_printf(b, "%.*s: %.*s\r\n", SV_ARG(h->name), SV_ARG(h->value));
+	buf_putsv(b, h->name);
+	buf_append(b, ": ", 2);
+	buf_putsv(b, h->value);
+	buf_append(b, "\r\n", 2);
 }
 
 void sip_print_end(struct buf *b, const char *body_type, const void *body,
@@ -68,9 +79,13 @@ void sip_print_end(struct buf *b, const char *body_type, const void *body,
 static void print_to(struct buf *b, struct sv to, bool has_tag,
 		     const char *tag)
 {
-	if (tag && !has_tag)
-		buf_printf(b, "To: %.*s;tag=%s\r\n", SV_ARG(to), tag);
-	else
+	if (tag && !has_tag) {
+		buf_append(b, "To: ", 4);
+		buf_putsv(b, to);
+		buf_append(b, ";tag=", 5);
+		buf_puts(b, tag);
+		buf_append(b, "\r\n", 2);
+	} else
 		sip_print_hdr(b, "To", to);
 }
 

@@ -7,6 +7,9 @@
 
 #include "digest/digest.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #define S(x) sv_from_cstr(x)
 /* an error row of a vector table */
 #define BAD(s) { .in = s, .err = -EBADMSG }
@@ -311,6 +314,31 @@ static const struct {
 	{ DIGEST_ALG_MD5, "secret", T0 + 5, "other.test", 0, -EACCES },
 	{ DIGEST_ALG_MD5, "secret", T0 - 1, "ims.test", 0, -EACCES },
 };
+
+/* The nonce's MAC (hand-rolled HMAC over a cached SHA-256) equals
+ * OpenSSL's HMAC-SHA-256 of ts | rnd | bound cut to 16 bytes. */
+START_TEST(test_nonce_mac_is_hmac)
+{
+	struct digest_nonce_key key;
+	struct rng rng;
+	char nonce[DIGEST_NONCE_LEN + 1], want[33];
+	unsigned char raw[16], md[EVP_MAX_MD_SIZE], text[64];
+	unsigned mdlen = 0;
+
+	rng_init(&rng, 11);
+	digest_nonce_key_init(&key, &rng, LIFE);
+	digest_nonce_make(nonce, &key, &rng, T0, S("ims.test"));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sscanf(nonce + 2 * i, "%2hhx", &raw[i]);
+	memcpy(text, raw, sizeof(raw));
+	memcpy(text + sizeof(raw), "ims.test", 8);
+	ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key.key, sizeof(key.key),
+				   text, sizeof(raw) + 8, md, &mdlen));
+	for (size_t i = 0; i < 16; i++)
+		snprintf(want + 2 * i, 3, "%02x", md[i]);
+	ck_assert_str_eq(nonce + 32, want);
+}
+END_TEST
 
 /* Server challenge -> client answer -> server verify, as on the wire. */
 START_TEST(test_verify)
@@ -779,6 +807,7 @@ int main(void)
 	LOOP(test_scheme_bearer, scheme_vec);
 	LOOP(test_verify, verify_vec);
 	tcase_add_test(tc, test_verify_policy);
+	tcase_add_test(tc, test_nonce_mac_is_hmac);
 	tcase_add_test(tc, test_nctrack_steps);
 	LOOP(test_nctrack_model, model_vec);
 	tcase_add_test(tc, test_verify_replay);
