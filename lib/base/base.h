@@ -87,6 +87,9 @@ void buf_reset(struct buf *b); /* len = 0, keeps memory */
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putsv(struct buf *b, struct sv s);
+/* Decimal n, at least `width` digits (zero-padded): printf's %0*lu without
+ * the format parsing, for the numbers in every SIP message. */
+void buf_put_u(struct buf *b, unsigned long n, int width);
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Drops the first n bytes (stream consumers). */

@@ -105,6 +105,19 @@ void buf_putsv(struct buf *b, struct sv s)
 	buf_append(b, s.p, s.len);
 }
 
+void buf_put_u(struct buf *b, unsigned long n, int width)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + n % 10);
+		n /= 10;
+		width--;
+	} while ((n || width > 0) && i > 0);
+	buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;

@@ -179,6 +179,29 @@ out:
 	return err;
 }
 
+/* branch, received and rport in one walk over the (checked) parameters,
+ * the first of each winning, as sip_param_get would pick them: a Via is
+ * parsed on every hop of every message. */
+static void via_params_pick(struct sip_via *v, struct sv *rport)
+{
+	struct sv rest = v->params, n, val;
+	bool has, got_branch = false, got_received = false;
+
+	*rport = SV_NULL;
+	while (sip__param_next(&rest, &n, &val, &has)) {
+		if (!got_branch && sv_casecmp_cstr(n, "branch")) {
+			v->branch = val;
+			got_branch = true;
+		} else if (!got_received && sv_casecmp_cstr(n, "received")) {
+			v->received = val;
+			got_received = true;
+		} else if (!v->has_rport && sv_casecmp_cstr(n, "rport")) {
+			*rport = val;
+			v->has_rport = true;
+		}
+	}
+}
+
 int sip_via_parse(struct sip_via *v, struct sv s, struct perr *e)
 {
 	const char *why = "Bad sent-protocol";
@@ -233,11 +256,9 @@ int sip_via_parse(struct sip_via *v, struct sv s, struct perr *e)
 			goto out;
 		}
 	}
-	sip_param_get(v->params, "branch", &v->branch);
-	sip_param_get(v->params, "received", &v->received);
+	via_params_pick(v, &rp);
 	/* RFC 3581 §3: rport is a flag in requests, a port in responses. */
-	if (sip_param_get(v->params, "rport", &rp) == 0) {
-		v->has_rport = true;
+	if (v->has_rport) {
 		if (rp.len) {
 			why = "Bad rport";
 			i = (size_t)(rp.p - s.p);

@@ -557,6 +557,43 @@ out:
 	return err;
 }
 
+int sip_msg_peek_request(const char *p, size_t len, struct sv *method,
+			 struct sip_via *via)
+{
+	size_t hend = 0, pos;
+	const char *cr, *sp;
+	struct sv value, first;
+
+	if (!p || msg_head_scan(p, len, &hend, NULL))
+		return -EBADMSG;
+	cr = memchr(p, '\r', hend);
+	sp = memchr(p, ' ', (size_t)(cr - p));
+	if (!sp || sp == p || sv_case_starts_with((struct sv){ p, hend }, "SIP/"))
+		return -EBADMSG;
+	*method = (struct sv){ p, (size_t)(sp - p) };
+	for (pos = (size_t)(cr - p) + 2; pos < hend - 2;) {
+		size_t end = msg_line_end(p, pos, hend), i = pos;
+
+		while (i < end && sip__is_token(p[i]))
+			i++;
+		if (sip_hdr_id_of((struct sv){ p + pos, i - pos }) ==
+		    SIP_HDR_VIA) {
+			while (i < end && sip__is_wsp(p[i]))
+				i++;
+			if (i == end || p[i] != ':')
+				return -EBADMSG;
+			value = sip__trim_wsp(
+				(struct sv){ p + i + 1, end - i - 1 });
+			if (!sip_list_next(&value, &first) ||
+			    sip_via_parse(via, first, NULL))
+				return -EBADMSG;
+			return 0;
+		}
+		pos = end + 2;
+	}
+	return -EBADMSG;
+}
+
 struct sip_msg *sip_msg_dup(const struct sip_msg *m)
 {
 	struct sip_msg *d;

@@ -30,7 +30,9 @@ static void print_phrase(struct buf *b, const char *s)
 
 void sip_print_status_line(struct buf *b, int status, const char *reason)
 {
-	buf_printf(b, "SIP/2.0 %03d ", status);
+	buf_append(b, "SIP/2.0 ", 8);
+	buf_put_u(b, (unsigned long)(status < 0 ? 0 : status), 3);
+	buf_append(b, " ", 1);
 	print_phrase(b, reason ? reason : sip_reason_phrase(status));
 	buf_puts(b, "\r\n");
 }
@@ -70,7 +72,9 @@ void sip_print_end(struct buf *b, const char *body_type, const void *body,
 {
 	if (body_type)
 		sip_print_hdr(b, "Content-Type", sv_from_cstr(body_type));
-	buf_printf(b, "Content-Length: %zu\r\n\r\n", body_len);
+	buf_append(b, "Content-Length: ", 16);
+	buf_put_u(b, body_len, 1);
+	buf_append(b, "\r\n\r\n", 4);
 	if (body_len)
 		buf_append(b, body, body_len);
 }

@@ -185,6 +185,15 @@ int sip_msg_frame(const char *p, size_t len, size_t *skip, size_t *msg_len,
 int sip_msg_parse(struct sip_msg *m, char *p, size_t len, bool stream,
 		  struct perr *e);
 
+/*
+ * The method and the top Via of a request, without parsing the rest: for
+ * a message this process just built (a client transaction keys on them;
+ * the full parse is only needed if it must answer itself, e.g. a 408).
+ * -EBADMSG if p is not a request with a parseable top Via.
+ */
+int sip_msg_peek_request(const char *p, size_t len, struct sv *method,
+			 struct sip_via *via);
+
 /* ---- lookups ------------------------------------------------------------ */
 
 /* First header with this id, or NULL (always for SIP_HDR_OTHER). */

@@ -399,9 +399,15 @@ void sipt_via_print(struct sipt *s, struct buf *b, enum sipt_proto proto,
 {
 	bool v6 = strchr(s->via_host, ':') != NULL;
 
-	buf_printf(b, "Via: SIP/2.0/%s %s%s%s:%u;branch=%s;rport\r\n",
-		   sipt_proto_name(proto), v6 ? "[" : "", s->via_host,
-		   v6 ? "]" : "", sent_by_port(s, proto), branch);
+	buf_append(b, "Via: SIP/2.0/", 13);
+	buf_puts(b, sipt_proto_name(proto));
+	buf_puts(b, v6 ? " [" : " ");
+	buf_puts(b, s->via_host);
+	buf_puts(b, v6 ? "]:" : ":");
+	buf_put_u(b, sent_by_port(s, proto), 1);
+	buf_append(b, ";branch=", 8);
+	buf_puts(b, branch);
+	buf_append(b, ";rport\r\n", 8);
 }
 
 /* ---- accessors ---------------------------------------------------------- */

@@ -25,8 +25,7 @@ struct sipt_ctrans {
 	size_t keylen;
 	char *raw;              /* owned: the request as sent */
 	size_t len;
-	char *pbuf;             /* owned: a second copy, parsed */
-	struct sip_msg *req;    /* owned; views into pbuf */
+	struct sv method;       /* view into raw */
 	struct sipt_flow *flow; /* owned reference */
 	unsigned e_ms;          /* current Timer E interval */
 	struct sipt__tmr te, tf, tk;
@@ -40,8 +39,6 @@ static void ct_dtor(void *o)
 
 	free(ct->key);
 	free(ct->raw);
-	free(ct->pbuf);
-	free(ct->req);
 	obj_unref(ct->flow);
 }
 
@@ -91,10 +88,7 @@ static void ct_deliver(struct sipt_ctrans *ct, const struct sip_msg *m,
 		/* Nothing is sent or synthesized any more: only the key
 		 * outlives Timer K (a load test keeps thousands Completed). */
 		free(ct->raw);
-		free(ct->pbuf);
-		free(ct->req);
-		ct->raw = ct->pbuf = NULL;
-		ct->req = NULL;
+		ct->raw = NULL;
 	}
 	if (final && ct->linked) {
 		/* Timer K keeps absorbing response retransmissions on UDP. */
@@ -107,20 +101,28 @@ static void ct_deliver(struct sipt_ctrans *ct, const struct sip_msg *m,
 	obj_unref(ct);
 }
 
+/* The request is parsed only here, on the rare path where the stack
+ * answers itself (sipt_ctrans_send only peeks at it). */
 static void ct_synth(struct sipt_ctrans *ct, int status, int err)
 {
+	struct sip_msg *req = xmalloc(sizeof(*req));
 	struct sip_msg *m = xmalloc(sizeof(*m));
+	char *copy = xmemdup(ct->raw, ct->len); /* parsing may unfold */
 	struct buf b;
 
 	buf_init(&b);
-	sip_print_response(&b, ct->req, status, NULL, NULL);
-	if (sip_msg_parse(m, b.data, b.len, false, NULL) == 0) {
+	if (sip_msg_parse(req, copy, ct->len, false, NULL) == 0) {
+		sip_print_response(&b, req, status, NULL, NULL);
+	}
+	if (b.len && sip_msg_parse(m, b.data, b.len, false, NULL) == 0) {
 		ct_deliver(ct, m, err);
 	} else {
 		log_error("sipt: cannot build a local %d", status);
 		ct_terminate(ct);
 	}
 	free(m);
+	free(req);
+	free(copy);
 	buf_close(&b);
 }
 
@@ -159,6 +161,7 @@ int sipt_ctrans_send(struct sipt *s, const struct sipt_dest *d,
 		     struct sipt_ctrans **out)
 {
 	struct sipt_ctrans *ct;
+	struct sip_via via;
 	struct buf key;
 	int err = 0;
 
@@ -172,16 +175,14 @@ int sipt_ctrans_send(struct sipt *s, const struct sipt_dest *d,
 	ct->arg = arg;
 	ct->raw = xmemdup(req, len);
 	ct->len = len;
-	ct->pbuf = xmemdup(req, len); /* parsing may rewrite folded lines */
-	ct->req = xmalloc(sizeof(*ct->req));
 	buf_init(&key);
-	if (sip_msg_parse(ct->req, ct->pbuf, len, false, NULL) ||
-	    !ct->req->is_request || ct->req->method == SIP_METHOD_ACK ||
-	    !sv_starts_with(ct->req->via.branch, "z9hG4bK")) {
+	if (sip_msg_peek_request(ct->raw, len, &ct->method, &via) ||
+	    sv_eq_cstr(ct->method, "ACK") ||
+	    !sv_starts_with(via.branch, "z9hG4bK")) {
 		err = -EINVAL;
 		goto out;
 	}
-	key_make(&key, ct->req->via.branch, ct->req->method_str);
+	key_make(&key, via.branch, ct->method);
 	if (hmap_find(&s->ctrans, (struct sv){ key.data, key.len })) {
 		err = -EEXIST;
 		goto out;

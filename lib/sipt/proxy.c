@@ -178,6 +178,13 @@ static struct sv value_rest(struct sv value)
 	return sv_trim(rest);
 }
 
+static void print_max_forwards(struct buf *out, int n)
+{
+	buf_append(out, "Max-Forwards: ", 14);
+	buf_put_u(out, (unsigned long)n, 1);
+	buf_append(out, "\r\n", 2);
+}
+
 static bool top_route_is_us(struct sipt *s, const struct sip_hdr *h)
 {
 	struct sv rest = h->value, el;
@@ -203,8 +210,10 @@ int sipt_proxy_fwd_print(struct sipt *s, const struct sip_msg *req,
 	loop_hash(req, hash);
 	rng_hex(s->conf.rng ? s->conf.rng : &s->own_rng, rnd, 12);
 	snprintf(branch_out, SIPT_BRANCH_MAX, "z9hG4bK%s.%s", hash, rnd);
-	buf_printf(out, "%.*s %.*s SIP/2.0\r\n", SV_ARG(req->method_str),
-		   SV_ARG(ruri));
+	buf_putsv(out, req->method_str);
+	buf_append(out, " ", 1);
+	buf_putsv(out, ruri);
+	buf_append(out, " SIP/2.0\r\n", 10);
 	/* §16.6 item 8: our Via on top; item 3: Max-Forwards. */
 	sipt_via_print(s, out, f->proto, branch_out);
 	if (req->max_forwards < 0) {
@@ -225,8 +234,7 @@ int sipt_proxy_fwd_print(struct sipt *s, const struct sip_msg *req,
 			break; /* recomputed by sip_print_end */
 		case SIP_HDR_MAX_FORWARDS:
 			if (!mf_done)
-				sip_print_hdrf(out, "Max-Forwards", "%d",
-					       req->max_forwards - 1);
+				print_max_forwards(out, req->max_forwards - 1);
 			mf_done = true;
 			break;
 		case SIP_HDR_ROUTE:
@@ -263,8 +271,11 @@ int sipt_proxy_resp_print(const struct sip_msg *resp,
 		nvia++;
 	if (nvia < 2)
 		return -EBADMSG;
-	buf_printf(out, "SIP/2.0 %03d %.*s\r\n", resp->status,
-		   SV_ARG(resp->reason));
+	buf_append(out, "SIP/2.0 ", 8);
+	buf_put_u(out, (unsigned long)resp->status, 3);
+	buf_append(out, " ", 1);
+	buf_putsv(out, resp->reason);
+	buf_append(out, "\r\n", 2);
 	editor_init(&ed, edits, nedits);
 	for (size_t i = 0; i < resp->nhdrs; i++) {
 		const struct sip_hdr *h = &resp->hdrs[i];

@@ -75,6 +75,29 @@ static void count_dtor(void *o)
 	dtor_runs++;
 }
 
+START_TEST(test_buf_put_u)
+{
+	static const struct {
+		unsigned long n;
+		int width;
+		const char *want;
+	} v[] = { { 0, 1, "0" }, { 0, 0, "0" }, { 7, 3, "007" },
+		  { 200, 3, "200" }, { 1234, 2, "1234" },
+		  { 18446744073709551615UL, 1, "18446744073709551615" } };
+	struct buf b;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_init(&b);
+		buf_puts(&b, "x");
+		buf_put_u(&b, v[i].n, v[i].width);
+		snprintf(want, sizeof(want), "x%s", v[i].want);
+		ck_assert_str_eq(b.data, want);
+		buf_close(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_obj_refcount)
 {
 	int *o = obj_new(sizeof(int), count_dtor);
@@ -165,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, test_sv_split_trim);
 	tcase_add_loop_test(tc, test_sv_to_u64, 0, (int)ARRAY_SIZE(u64_vec));
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_buf_put_u);
 	tcase_add_test(tc, test_obj_refcount);
 	tcase_add_test(tc, test_rng_seeded_is_reproducible);
 	tcase_add_test(tc, test_log_level_parse);
