@@ -569,6 +569,14 @@ out:
 
 /* ---- expiry -------------------------------------------------------------- */
 
+static bool reg_has_expired(const struct scscf_reg *r, int64_t now)
+{
+	for (size_t i = 0; i < r->nb; i++)
+		if (r->b[i].expires_at <= now)
+			return true;
+	return r->nb == 0;
+}
+
 void scscf__expiry_cb(uv_timer_t *t)
 {
 	struct scscf *s = t->data;
@@ -577,9 +585,13 @@ void scscf__expiry_cb(uv_timer_t *t)
 
 	for (r = s->regs; r; r = next) {
 		size_t before = r->nb, i = 0;
-		bool range = scscf__reg_is_range(r);
+		bool range;
 
 		next = r->next;
+		/* Most ticks expire nothing: look before parsing contacts. */
+		if (!reg_has_expired(r, now))
+			continue;
+		range = scscf__reg_is_range(r);
 		while (i < r->nb) {
 			if (r->b[i].expires_at > now) {
 				i++;

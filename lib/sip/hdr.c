@@ -122,7 +122,11 @@ bool sip_list_next(struct sv *rest, struct sv *elem)
 		struct sv el;
 
 		/* A comma splits only outside quoted-strings and <...>
-		 * (RFC 3261 §7.3.1, §20.10). */
+		 * (RFC 3261 §7.3.1, §20.10). Most values hold no comma at
+		 * all: then the whole rest is the element, found by memchr
+		 * without walking the quotes. */
+		if (!memchr(rest->p, ',', rest->len))
+			i = rest->len;
 		while (i < rest->len) {
 			char c = rest->p[i];
 

@@ -442,11 +442,10 @@ static int msg_hdrs_parse(struct sip_msg *m, char *p, size_t pos,
 			return perr_set(e, pos, "Too many headers", 400);
 		/* §7.3.1: a folded line is equivalent to one SP. We write two
 		 * (for CR and LF), so views keep their offsets. */
-		for (size_t k = i + 1; k < end; k++) {
-			if (p[k] == '\r') {
-				p[k] = ' ';
-				p[k + 1] = ' ';
-			}
+		for (char *cr = memchr(p + i + 1, '\r', end - i - 1); cr;
+		     cr = memchr(cr + 2, '\r', (size_t)(p + end - cr - 2))) {
+			cr[0] = ' ';
+			cr[1] = ' ';
 		}
 		h = &m->hdrs[m->nhdrs++];
 		h->id = sip_hdr_id_of(name);

@@ -102,6 +102,22 @@ static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	obj_unref(f);
 }
 
+/* A burst (a registration storm, or this process losing the CPU for a few
+ * ms on a shared machine) must queue in the kernel, not be dropped: the
+ * 208 KiB default holds ~200 REGISTERs. Ask for SIPT_UDP_BUF; the kernel
+ * caps it at net.core.rmem_max/wmem_max (logged at debug level). */
+#define SIPT_UDP_BUF (4 << 20)
+
+static void udp_buffers_grow(struct sipt *s)
+{
+	int rcv = SIPT_UDP_BUF, snd = SIPT_UDP_BUF, got = 0;
+
+	uv_recv_buffer_size((uv_handle_t *)&s->udp, &rcv);
+	uv_send_buffer_size((uv_handle_t *)&s->udp, &snd);
+	uv_recv_buffer_size((uv_handle_t *)&s->udp, &got);
+	log_debug("sipt: UDP receive buffer %d bytes", got);
+}
+
 int sipt__udp_open(struct sipt *s)
 {
 	struct sockaddr_storage ss;
@@ -120,6 +136,7 @@ int sipt__udp_open(struct sipt *s)
 	if (err)
 		return err;
 	uv_udp_getsockname(&s->udp, (struct sockaddr *)&s->udp_local, &len);
+	udp_buffers_grow(s);
 	s->udp_rx = xmalloc(SIP_MAX_MSG + 1);
 	return uv_udp_recv_start(&s->udp, udp_alloc_cb, udp_recv_cb);
 }
