@@ -276,7 +276,7 @@ void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 	struct scscf_av *av;
 	struct sv ha1;
 	uint64_t now = (uint64_t)scscf__now();
-	int rc;
+	int rc, nonce_err = -EACCES;
 
 	buf_init(&impi);
 	buf_init(&bound);
@@ -321,12 +321,14 @@ void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 	nonce_bound(s, &bound, c.username);
 	/* The IMS initial form, another realm, a nonce we did not make or an
 	 * algorithm we do not offer: nothing to verify, challenge. */
-	if (digest_cred_is_initial(&c) ||
-	    !sv_casecmp_cstr(c.realm, s->conf->home_domain) ||
-	    !alg_offered(s, c.alg) ||
-	    digest_nonce_check(&s->nkey, c.nonce,
-			       (struct sv){ bound.data, bound.len },
-			       now) == -EACCES) {
+	if (!digest_cred_is_initial(&c) &&
+	    sv_casecmp_cstr(c.realm, s->conf->home_domain) &&
+	    alg_offered(s, c.alg))
+		nonce_err = digest_nonce_check(&s->nkey, c.nonce,
+					       (struct sv){ bound.data,
+							    bound.len },
+					       now);
+	if (nonce_err == -EACCES) {
 		scscf__mar_send(s, st, SCSCF_PEND_CHALLENGE, impi.data, impu,
 				false);
 		goto out;
@@ -346,6 +348,8 @@ void scscf__auth_check(struct scscf *s, struct sipt_strans *st,
 					    .body = req->body,
 					    .ha1 = ha1,
 					    .key = &s->nkey,
+					    .nonce_checked = true,
+					    .nonce_err = nonce_err,
 					    .bound = { bound.data, bound.len },
 					    .nct = s->nct,
 					    .now = now,

@@ -232,6 +232,11 @@ struct digest_verify {
 	struct sv body;  /* auth-int only */
 	struct sv ha1;   /* hex HA1 for the cred's alg (from the HSS over Cx) */
 	const struct digest_nonce_key *key; /* borrowed; NULL: no nonce check */
+	/* The caller already ran digest_nonce_check on this nonce (to tell a
+	 * foreign nonce from ours before fetching an HA1): its result, so
+	 * the HMAC is not computed twice. Only read when key is set. */
+	bool nonce_checked;
+	int nonce_err;
 	struct sv bound; /* as given to digest_nonce_make */
 	struct digest_nctrack *nct; /* borrowed; NULL: no replay check */
 	bool allow_no_qop; /* accept RFC 2069 form (RFC 8760 §2.6 forbids) */

@@ -3,6 +3,8 @@
  * the nonce format to the server) and the nonce-count replay tracker
  * (RFC 7616 §3.4 "nc", §5.3).
  */
+/* SHA256_*: see digest__hash_parts in calc.c. */
+#define OPENSSL_API_COMPAT 0x10100000L
 #include "digest/digest_int.h"
 
 #include <errno.h>
@@ -10,7 +12,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-
+#include <openssl/sha.h>
 
 /* Layout of the nonce bytes before hex: ts | rnd | mac. */
 #define NONCE_TS 8
@@ -28,29 +30,56 @@ void digest_nonce_key_init(struct digest_nonce_key *k, struct rng *rng,
 	k->lifetime = lifetime;
 }
 
-/* mac = HMAC-SHA-256(key, head | bound) cut to NONCE_MAC bytes. The head
- * has a fixed length, so head | bound is unambiguous. HMAC is spelled out
- * (RFC 2104: H(K^opad | H(K^ipad | text)), the 32-byte key padded to the
- * 64-byte block) over the low-level SHA-256: no per-call EVP_MAC. */
-static void nonce_mac(unsigned char mac[NONCE_MAC],
-		      const struct digest_nonce_key *k,
-		      const unsigned char head[NONCE_HEAD], struct sv bound)
-{
-	unsigned char ipad[64], opad[64], inner[32], outer[32];
+/* HMAC's keyed pads as SHA-256 states after their first block (RFC 2104:
+ * H(K^opad | H(K^ipad | text)), the 32-byte key zero-padded to the 64-byte
+ * block): the same for every nonce of a key, so computed once per key and
+ * thread, halving the blocks hashed per nonce. */
+struct hmac_pads {
+	unsigned char key[32];
+	SHA256_CTX in, out;
+	bool ready;
+};
 
-	_Static_assert(sizeof(k->key) <= sizeof(ipad), "HMAC key > block");
+static const struct hmac_pads *pads_for(const struct digest_nonce_key *k)
+{
+	static _Thread_local struct hmac_pads p;
+	unsigned char ipad[64], opad[64];
+
+	_Static_assert(sizeof(k->key) == sizeof(p.key), "HMAC key size");
+	if (p.ready && !memcmp(p.key, k->key, sizeof(p.key)))
+		return &p;
 	memset(ipad, 0x36, sizeof(ipad));
 	memset(opad, 0x5c, sizeof(opad));
 	for (size_t i = 0; i < sizeof(k->key); i++) {
 		ipad[i] ^= k->key[i];
 		opad[i] ^= k->key[i];
 	}
-	digest__hash_parts(inner, true, (const struct sv[]){
-		{ (const char *)ipad, sizeof(ipad) },
-		{ (const char *)head, NONCE_HEAD }, bound }, 3, false);
-	digest__hash_parts(outer, true, (const struct sv[]){
-		{ (const char *)opad, sizeof(opad) },
-		{ (const char *)inner, sizeof(inner) } }, 2, false);
+	SHA256_Init(&p.in);
+	SHA256_Update(&p.in, ipad, sizeof(ipad));
+	SHA256_Init(&p.out);
+	SHA256_Update(&p.out, opad, sizeof(opad));
+	memcpy(p.key, k->key, sizeof(p.key));
+	p.ready = true;
+	return &p;
+}
+
+/* mac = HMAC-SHA-256(key, head | bound) cut to NONCE_MAC bytes. The head
+ * has a fixed length, so head | bound is unambiguous. */
+static void nonce_mac(unsigned char mac[NONCE_MAC],
+		      const struct digest_nonce_key *k,
+		      const unsigned char head[NONCE_HEAD], struct sv bound)
+{
+	const struct hmac_pads *p = pads_for(k);
+	unsigned char inner[32], outer[32];
+	SHA256_CTX c = p->in;
+
+	SHA256_Update(&c, head, NONCE_HEAD);
+	if (bound.len)
+		SHA256_Update(&c, bound.p, bound.len);
+	SHA256_Final(inner, &c);
+	c = p->out;
+	SHA256_Update(&c, inner, sizeof(inner));
+	SHA256_Final(outer, &c);
 	memcpy(mac, outer, NONCE_MAC);
 }
 

@@ -567,6 +567,36 @@ START_TEST(test_nctrack_model)
 }
 END_TEST
 
+/* A caller's earlier nonce check is taken as is: the RFC 7616 vector's
+ * nonce is not ours, yet "checked fresh" verifies and "checked stale" says
+ * stale once the answer is right; a wrong answer stays -EACCES. */
+START_TEST(test_verify_nonce_checked)
+{
+	struct digest_nonce_key key = { .lifetime = 60 };
+	struct digest_cred c;
+	char ha1[DIGEST_HEX_MAX];
+	struct digest_verify v = { .method = S("GET"), .ha1 = { ha1, 64 },
+				   .key = &key, .nonce_checked = true,
+				   .now = 5 };
+
+	digest_ha1_calc(ha1, DIGEST_ALG_SHA256, S("Mufasa"), S(R7_REALM),
+			S("Circle of Life"));
+	ck_assert_int_eq(digest_cred_parse(&c, S(R7_AUTH), NULL), 0);
+	v.nonce_err = 0;
+	ck_assert_int_eq(digest_resp_verify(&c, &v), 0);
+	v.nonce_err = -ESTALE;
+	ck_assert_int_eq(digest_resp_verify(&c, &v), -ESTALE);
+	v.nonce_err = -EACCES;
+	ck_assert_int_eq(digest_resp_verify(&c, &v), -EACCES);
+	v.nonce_checked = false; /* then it checks itself: not our nonce */
+	ck_assert_int_eq(digest_resp_verify(&c, &v), -EACCES);
+	v.nonce_err = 0;
+	v.nonce_checked = true;
+	ha1[0] = ha1[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(digest_resp_verify(&c, &v), -EACCES);
+}
+END_TEST
+
 START_TEST(test_verify_replay)
 {
 	struct digest_nctrack *t = digest_nctrack_new(8, 60);
@@ -811,6 +841,7 @@ int main(void)
 	tcase_add_test(tc, test_nctrack_steps);
 	LOOP(test_nctrack_model, model_vec);
 	tcase_add_test(tc, test_verify_replay);
+	tcase_add_test(tc, test_verify_nonce_checked);
 	tcase_add_test(tc, test_chal_print);
 	LOOP(test_chal_select, select_vec);
 	LOOP(test_auth_print_rfc7616, r7_vec);
