@@ -520,7 +520,7 @@ static void answer_realm_not_served(struct diam_peer *p,
 static void on_commit(uv_check_t *c)
 {
 	struct hss *h = c->data;
-	int err = hss_store_batch_end(h->store);
+	int err = hss_store_batch_end(h->store, 0);
 
 	if (err)
 		log_error("db: commit failed: %s", strerror(-err));

@@ -215,12 +215,12 @@ bool hss_store_batch_begin(struct hss_store *st)
 	return true;
 }
 
-int hss_store_batch_end(struct hss_store *st)
+int hss_store_batch_end(struct hss_store *st, int err)
 {
 	if (!st->batch)
-		return 0;
+		return err;
 	st->batch = false;
-	return tx_end(st, 0);
+	return tx_end(st, err);
 }
 
 /* ---- rows ------------------------------------------------------------- */
@@ -353,7 +353,7 @@ void hss_store_close(struct hss_store *st)
 {
 	if (!st)
 		return;
-	hss_store_batch_end(st);
+	hss_store_batch_end(st, 0);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -701,118 +701,6 @@ int hss_store_reg_state_get(struct hss_store *st, const char *impu,
 	if (!err)
 		*state = (enum hss_reg_state)sqlite3_column_int(s, 0);
 	done(s);
-out:
-	return err;
-}
-
-/* ---- provisioning ------------------------------------------------------- */
-
-/* A format with exactly one "%[0-9]*u" and otherwise only "%%". */
-static bool fmt_ok(const char *f)
-{
-	int convs = 0;
-
-	for (; f && *f; f++) {
-		if (*f != '%')
-			continue;
-		if (*++f == '%')
-			continue;
-		while (*f >= '0' && *f <= '9')
-			f++;
-		if (*f != 'u')
-			return false;
-		convs++;
-	}
-	return convs == 1;
-}
-
-static char *fmt_one(const char *fmt, unsigned i)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_printf(&b, fmt, i); /* checked by fmt_ok */
-	return buf_steal(&b, NULL);
-}
-
-int hss_store_bulk_create(struct hss_store *st, const struct hss_bulk *b)
-{
-	const char *fi = b->impi_fmt ? b->impi_fmt : "user%05u@ims.example.com";
-	const char *fu = b->impu_fmt ? b->impu_fmt
-				     : "sip:user%05u@ims.example.com";
-	const char *fp = b->password_fmt ? b->password_fmt : "pass%05u";
-	unsigned schemes = b->schemes ? b->schemes : HSS_AUTH_DIGEST;
-	int err = -EINVAL;
-
-	if (!fmt_ok(fi) || !fmt_ok(fu) || !fmt_ok(fp) ||
-	    b->first > UINT32_MAX - b->count)
-		goto out;
-	err = tx_begin(st);
-	if (err)
-		goto out;
-	for (unsigned i = b->first; !err && i < b->first + b->count; i++) {
-		char *impi = fmt_one(fi, i), *impu = fmt_one(fu, i);
-		char *pw = fmt_one(fp, i);
-
-		err = hss_store_sub_add(st, impi, NULL, pw, schemes);
-		if (!err)
-			err = hss_store_impu_add(st, impi, impu, 0,
-						 HSS_IMPU_DEFAULT,
-						 IMS_ID_PUBLIC_USER, NULL);
-		free(impi);
-		free(impu);
-		free(pw);
-	}
-	err = tx_end(st, err);
-out:
-	return err;
-}
-
-#define DEMO_DOMAIN "ims.example.com"
-
-static const struct {
-	const char *impi, *password, *impu[2], *range;
-} demo[] = {
-	{ "alice@" DEMO_DOMAIN, "alice-pass",
-	  { "sip:alice@" DEMO_DOMAIN, "tel:+15550100" }, NULL },
-	{ "bob@" DEMO_DOMAIN, "bob-pass", { "sip:bob@" DEMO_DOMAIN, NULL },
-	  NULL },
-	/* [range]: a distinct default IMPU, then the block in the same
-	 * implicit set, so the P-Associated-URI of the block's registration
-	 * lists the wildcard second, never top-most (PROTOCOL-NOTES 1.3) */
-	{ "enterprise@" DEMO_DOMAIN, "enterprise-pass",
-	  { "sip:enterprise@" DEMO_DOMAIN, NULL },
-	  "sip:+15551230![0-9]{3}!@" DEMO_DOMAIN },
-};
-
-int hss_store_provision_demo(struct hss_store *st)
-{
-	struct hss_sub sub;
-	int err = tx_begin(st);
-
-	if (err)
-		goto out;
-	for (size_t i = 0; !err && i < ARRAY_SIZE(demo); i++) {
-		int64_t iset = 0;
-
-		err = hss_store_sub_get(st, demo[i].impi, &sub);
-		hss_sub_close(&sub);
-		if (err != -ENOENT)
-			continue; /* already there (0), or a real error */
-		err = hss_store_sub_add(st, demo[i].impi, DEMO_DOMAIN,
-					demo[i].password, HSS_AUTH_DIGEST);
-		/* the first IMPU is the default of the one implicit set */
-		for (size_t k = 0; !err && k < 2 && demo[i].impu[k]; k++)
-			err = hss_store_impu_add(st, demo[i].impi,
-						 demo[i].impu[k], iset,
-						 k ? 0 : HSS_IMPU_DEFAULT,
-						 IMS_ID_PUBLIC_USER, &iset);
-		if (!err && demo[i].range)
-			err = hss_store_wildcard_add(st, demo[i].impi,
-						     demo[i].range, iset, 0,
-						     NULL);
-	}
-	err = tx_end(st, err);
 out:
 	return err;
 }

@@ -60,7 +60,9 @@ void hss_store_close(struct hss_store *st); /* NULL is accepted */
  * false (and nothing changes) when no batch was opened: one already is, or
  * the database is busy, in which case each call commits on its own. */
 bool hss_store_batch_begin(struct hss_store *st);
-int hss_store_batch_end(struct hss_store *st);
+/* Commits the batch, or rolls it back if err; returns err or the commit's
+ * error (err unchanged when no batch is open). */
+int hss_store_batch_end(struct hss_store *st, int err);
 
 /* ---- subscribers (IMPI) ------------------------------------------------ */
 

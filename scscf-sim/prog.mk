@@ -11,5 +11,5 @@ ctest_scscf_MODS   := $(scscf-sim_MODS)
 # [range]: the GIN registration of a block against the real HSS.
 COMPONENT_TESTS      += scscf_gin
 ctest_scscf_gin_SRCS := $(ctest_scscf_SRCS) hss-sim/hss.c hss-sim/prov.c \
-                        hss-sim/store.c
+                        hss-sim/store.c hss-sim/store_prov.c
 ctest_scscf_gin_MODS := $(scscf-sim_MODS)

@@ -205,14 +205,11 @@ int digest_nonce_check(const struct digest_nonce_key *k, struct sv nonce,
 
 /* ---- nonce-count replay tracker ------------------------------------------ */
 
-/* Remembers, per nonce, the highest nc accepted (RFC 7616 §3.4 and §5.3).
- * Bounds: at most `capacity` nonces of at most DIGEST_NONCE_MAX bytes
- * (allocated up front, touched as used), in an open-addressing table twice
- * that size; every call is O(1). An entry unused for `lifetime` seconds is
- * forgotten (use >= the nonce lifetime, so it is already stale). When
- * full, expired entries are purged, then the least recently used one is
- * evicted, and a replay of that nonce goes unseen: size capacity >= the
- * nonces issued per lifetime. */
+/* Remembers, per nonce, the highest nc accepted (RFC 7616 §3.4, §5.3), for
+ * `capacity` nonces of <= DIGEST_NONCE_MAX bytes; O(1) per call. An entry
+ * unused for `lifetime` s is forgotten (use >= the nonce lifetime). When
+ * full, the expired go, then the least recently used, whose replay goes
+ * unseen: size capacity >= the nonces issued per lifetime. */
 struct digest_nctrack;
 
 struct digest_nctrack *digest_nctrack_new(size_t capacity, uint64_t lifetime);
@@ -232,10 +229,7 @@ struct digest_verify {
 	struct sv body;  /* auth-int only */
 	struct sv ha1;   /* hex HA1 for the cred's alg (from the HSS over Cx) */
 	const struct digest_nonce_key *key; /* borrowed; NULL: no nonce check */
-	/* The caller already ran digest_nonce_check on this nonce (to tell a
-	 * foreign nonce from ours before fetching an HA1): its result, so
-	 * the HMAC is not computed twice. Only read when key is set. */
-	bool nonce_checked;
+	bool nonce_checked; /* with key: nonce_err is the caller's check */
 	int nonce_err;
 	struct sv bound; /* as given to digest_nonce_make */
 	struct digest_nctrack *nct; /* borrowed; NULL: no replay check */

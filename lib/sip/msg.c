@@ -567,7 +567,8 @@ int sip_msg_peek_request(const char *p, size_t len, struct sv *method,
 		return -EBADMSG;
 	cr = memchr(p, '\r', hend);
 	sp = memchr(p, ' ', (size_t)(cr - p));
-	if (!sp || sp == p || sv_case_starts_with((struct sv){ p, hend }, "SIP/"))
+	if (!sp || sp == p ||
+	    sv_case_starts_with((struct sv){ p, hend }, "SIP/"))
 		return -EBADMSG;
 	*method = (struct sv){ p, (size_t)(sp - p) };
 	for (pos = (size_t)(cr - p) + 2; pos < hend - 2;) {

@@ -1,19 +1,14 @@
 /*
  * sip.h - the SIP message codec (RFC 3261 §7, §20, §25). Pure: no sockets,
- * no loop, no allocation while parsing.
- *
- * Parsing is zero-copy: struct sip_msg holds views (struct sv) into the
- * caller's buffer, which must outlive the message. The parser writes into
- * that buffer in one case only: folded header lines (RFC 3261 §7.3.1) have
- * their CRLF replaced by two spaces, so every header value is one contiguous
- * view. Headers live in a fixed array inside the message: no allocation per
- * header. Limits are hard and explicit (SIP_MAX_*).
- *
- * Building is text-based: the sip_print_* helpers append to a struct buf.
- *
- * Errors: 0, -EAGAIN (stream input incomplete), -EBADMSG (malformed; the
- * struct perr says where, why and which status to answer: 400, 413, 416,
- * 505 or 513), -ENOENT (lookup found nothing).
+ * no loop, no allocation while parsing. Parsing is zero-copy: struct
+ * sip_msg holds views (struct sv) into the caller's buffer, which must
+ * outlive the message; the parser writes into it only to turn a folded
+ * line's CRLF (§7.3.1) into two spaces, so every value is one view.
+ * Headers live in a fixed array inside the message. Limits are hard and
+ * explicit (SIP_MAX_*). Building is text-based: the sip_print_* helpers
+ * append to a struct buf. Errors: 0, -EAGAIN (stream input incomplete),
+ * -EBADMSG (malformed; the struct perr says where, why and which status to
+ * answer: 400, 413, 416, 505 or 513), -ENOENT (lookup found nothing).
  */
 #ifndef IMSTB_SIP_H
 #define IMSTB_SIP_H
@@ -185,12 +180,8 @@ int sip_msg_frame(const char *p, size_t len, size_t *skip, size_t *msg_len,
 int sip_msg_parse(struct sip_msg *m, char *p, size_t len, bool stream,
 		  struct perr *e);
 
-/*
- * The method and the top Via of a request, without parsing the rest: for
- * a message this process just built (a client transaction keys on them;
- * the full parse is only needed if it must answer itself, e.g. a 408).
- * -EBADMSG if p is not a request with a parseable top Via.
- */
+/* A request's method and top Via without parsing the rest (for a message
+ * we built: a client transaction keys on them). -EBADMSG if none. */
 int sip_msg_peek_request(const char *p, size_t len, struct sv *method,
 			 struct sip_via *via);
 

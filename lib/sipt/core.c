@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 static const char *const proto_names[] = { "?", "UDP", "TCP", "TLS", "WS",
@@ -474,6 +475,7 @@ int sipt_new(struct sipt **out, uv_loop_t *loop, const struct sipt_conf *conf)
 	int err;
 
 	*out = NULL;
+	s->tcp_fd = -1;
 	s->loop = loop;
 	hmap_init(&s->strans);
 	hmap_init(&s->ctrans);
@@ -506,6 +508,8 @@ static void finish(struct sipt *s)
 	sipt_close_cb *cb = s->close_cb;
 	void *arg = s->close_arg;
 
+	if (s->tcp_fd >= 0)
+		close(s->tcp_fd);
 	hmap_close(&s->strans);
 	hmap_close(&s->ctrans);
 	free(s->tmr_heap);

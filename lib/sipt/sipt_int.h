@@ -46,6 +46,7 @@ struct sipt {
 
 	bool udp_on;
 	uv_udp_t udp;
+	int tcp_fd; /* TCP socket bound with UDP's port, until tcp_open */
 	struct sockaddr_storage udp_local;
 	char *udp_rx; /* owned, SIP_MAX_MSG + 1 bytes */
 

@@ -118,6 +118,42 @@ static void udp_buffers_grow(struct sipt *s)
 	log_debug("sipt: UDP receive buffer %d bytes", got);
 }
 
+/* Both transports on one address with OS-chosen ports: they get the same
+ * port, as RFC 3261 §18 expects of a sent-by (and peers that switch to TCP
+ * for large requests rely on). Picking the UDP port first and hoping TCP
+ * finds it free fails under load; a TCP port is picked and UDP bound to
+ * it, a few times over if that one is taken for UDP. */
+static bool shares_port(const struct sipt *s)
+{
+	return !s->conf.udp_port && !s->conf.tcp_port && s->conf.tcp_addr &&
+	       !strcmp(s->conf.tcp_addr, s->conf.udp_addr);
+}
+
+static int tcp_socket(const struct sockaddr_storage *ss, uint16_t try_port,
+		      int *fdp);
+
+static int udp_bind_pair(struct sipt *s, const struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a);
+	int err = -EADDRINUSE;
+
+	for (int tries = 0; tries < 16 && err; tries++) {
+		int fd;
+
+		err = tcp_socket(ss, 0, &fd);
+		if (err)
+			return err;
+		getsockname(fd, (struct sockaddr *)&a, &alen);
+		err = uv_udp_bind(&s->udp, (const struct sockaddr *)&a, 0);
+		if (err)
+			close(fd);
+		else
+			s->tcp_fd = fd;
+	}
+	return err;
+}
+
 int sipt__udp_open(struct sipt *s)
 {
 	struct sockaddr_storage ss;
@@ -132,7 +168,9 @@ int sipt__udp_open(struct sipt *s)
 	s->udp.data = s;
 	s->udp_on = true;
 	s->nhandles++;
-	err = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss, 0);
+	err = shares_port(s) ? udp_bind_pair(s, &ss)
+			     : uv_udp_bind(&s->udp,
+					   (const struct sockaddr *)&ss, 0);
 	if (err)
 		return err;
 	uv_udp_getsockname(&s->udp, (struct sockaddr *)&s->udp_local, &len);
@@ -555,12 +593,17 @@ int sipt__tcp_open(struct sipt *s)
 			       s->conf.tcp_port, &ss);
 	if (err)
 		return err;
-	if (!s->conf.tcp_port && s->udp_on &&
-	    !strcmp(s->conf.tcp_addr, s->conf.udp_addr))
-		try_port = sipt_port(s, SIPT_UDP);
-	err = tcp_socket(&ss, try_port, &fd);
-	if (err)
-		return err;
+	if (s->tcp_fd >= 0) { /* bound beside UDP by udp_bind_pair */
+		fd = s->tcp_fd;
+		s->tcp_fd = -1;
+	} else {
+		if (!s->conf.tcp_port && s->udp_on &&
+		    !strcmp(s->conf.tcp_addr, s->conf.udp_addr))
+			try_port = sipt_port(s, SIPT_UDP);
+		err = tcp_socket(&ss, try_port, &fd);
+		if (err)
+			return err;
+	}
 	uv_tcp_init(s->loop, &s->tcp);
 	s->tcp.data = s;
 	s->tcp_on = true;

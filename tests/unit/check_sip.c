@@ -717,42 +717,6 @@ out:
 }
 END_TEST
 
-/* The client transaction's peek: method and top Via only. */
-START_TEST(test_peek_request)
-{
-	static const char req[] =
-		"REGISTER sip:ims.test SIP/2.0\r\n"
-		"Max-Forwards: 70\r\n"
-		"v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKtop;rport, "
-		"SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKnext\r\n"
-		"Via: SIP/2.0/UDP 10.0.0.3;branch=z9hG4bKlast\r\n"
-		"Content-Length: 0\r\n\r\n";
-	static const char resp[] = "SIP/2.0 200 OK\r\n"
-				   "Via: SIP/2.0/UDP h;branch=z9hG4bKx\r\n\r\n";
-	static const char novia[] = "OPTIONS sip:a SIP/2.0\r\n"
-				    "To: <sip:a>\r\n\r\n";
-	static const char badvia[] = "OPTIONS sip:a SIP/2.0\r\n"
-				     "Via: SIP/2.0/UDP ;branch=x\r\n\r\n";
-	struct sip_via v;
-	struct sv m;
-
-	ck_assert_int_eq(sip_msg_peek_request(req, sizeof(req) - 1, &m, &v), 0);
-	ck_assert(sv_eq_cstr(m, "REGISTER"));
-	ck_assert(sv_eq_cstr(v.branch, "z9hG4bKtop"));
-	ck_assert(sv_eq_cstr(v.host, "10.0.0.1"));
-	ck_assert(v.has_rport);
-	ck_assert_int_eq(sip_msg_peek_request(resp, sizeof(resp) - 1, &m, &v),
-			 -EBADMSG);
-	ck_assert_int_eq(sip_msg_peek_request(novia, sizeof(novia) - 1, &m,
-					      &v),
-			 -EBADMSG);
-	ck_assert_int_eq(sip_msg_peek_request(badvia, sizeof(badvia) - 1, &m,
-					      &v),
-			 -EBADMSG);
-	ck_assert_int_eq(sip_msg_peek_request(req, 20, &m, &v), -EBADMSG);
-}
-END_TEST
-
 START_TEST(test_msg_dup)
 {
 	char in[] = RL_REG "Via: SIP/2.0/UDP 10.0.0.1\r\n ;branch=z9hG4bKd\r\n"
@@ -809,7 +773,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_error_for_raw_vec, 0,
 			    (int)ARRAY_SIZE(evec));
 	tcase_add_test(tc, test_msg_dup);
-	tcase_add_test(tc, test_peek_request);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
