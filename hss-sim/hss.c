@@ -57,7 +57,6 @@ struct hss {
 	struct hss_store *store;     /* owned; NULL once closed */
 	struct diam_server *srv;     /* owned; NULL once closed */
 	struct hmap pending;         /* struct pending by IMPI */
-	uv_check_t commit;           /* ends the store's batch (group commit) */
 };
 
 /* One request being answered: what the handlers look up, owned here so
@@ -515,27 +514,13 @@ static void answer_realm_not_served(struct diam_peer *p,
 	buf_close(&b);
 }
 
-/* Runs once the loop turn's I/O callbacks are done: commits what this
- * turn's requests wrote, in one transaction (store.h, group commit). */
-static void on_commit(uv_check_t *c)
-{
-	struct hss *h = c->data;
-	int err = hss_store_batch_end(h->store, 0);
-
-	if (err)
-		log_error("db: commit failed: %s", strerror(-err));
-	uv_check_stop(c);
-}
-
 static void on_request(struct diam_peer *p, const struct diam_msg *req,
 		       const struct diam_cx *cx, void *arg)
 {
 	struct hss *h = arg;
 	struct cxr r = { .h = h, .q = cx };
+	bool batch;
 	int err;
-
-	if (hss_store_batch_begin(h->store))
-		uv_check_start(&h->commit, on_commit);
 
 	if (!sv_casecmp_cstr(cx->dest_realm, h->conf->origin_realm)) {
 		answer_realm_not_served(p, req);
@@ -544,6 +529,9 @@ static void on_request(struct diam_peer *p, const struct diam_msg *req,
 	}
 	buf_init(&r.data);
 	diam_cx_answer_init(&r.ans, cx);
+	/* One transaction per request (store.h), committed before the
+	 * answer leaves: what the answer says is on disk. */
+	batch = hss_store_batch_begin(h->store);
 	switch (cx->cmd) {
 	case DIAM_CMD_MA:
 		on_mar(&r);
@@ -561,6 +549,8 @@ static void on_request(struct diam_peer *p, const struct diam_msg *req,
 		set_result(&r, DIAM_COMMAND_UNSUPPORTED);
 		break;
 	}
+	if (batch && (err = hss_store_batch_end(h->store, 0)))
+		log_error("db: commit failed: %s", strerror(-err));
 	err = diam_peer_send_answer_cx(p, &r.ans);
 	if (err)
 		log_warn("%s: answer not sent: %s",
@@ -686,8 +676,6 @@ int hss_new(struct hss **out, uv_loop_t *loop, const struct hss_conf *conf,
 			  conf->port, uv_strerror(err));
 		goto fail;
 	}
-	uv_check_init(loop, &h->commit);
-	h->commit.data = h;
 	*out = h;
 	return 0;
 fail:
@@ -704,9 +692,7 @@ void hss_close(struct hss *h)
 
 	diam_server_free(h->srv);
 	h->srv = NULL;
-	if (!uv_is_closing((uv_handle_t *)&h->commit))
-		uv_close((uv_handle_t *)&h->commit, NULL);
-	hss_store_close(h->store); /* commits an open batch */
+	hss_store_close(h->store);
 	h->store = NULL;
 	while ((n = hmap_iter_next(&h->pending, &it)))
 		pending_drop(h, hmap_entry(n, struct pending, node)->impi);

@@ -51,14 +51,12 @@ struct hss_store;
 int hss_store_open(const char *path, struct hss_store **out);
 void hss_store_close(struct hss_store *st); /* NULL is accepted */
 
-/* Group commit: between batch_begin and batch_end every call runs inside
- * one transaction (its own work as a savepoint), so a burst of requests
- * costs one lock round and one WAL commit instead of one per statement.
- * The server opens a batch on the first request of an event-loop turn and
- * ends it when the turn's I/O is done: a request's writes are committed
- * before the loop sleeps, microseconds after its answer left. begin returns
- * false (and nothing changes) when no batch was opened: one already is, or
- * the database is busy, in which case each call commits on its own. */
+/* Batch: between batch_begin and batch_end every call runs inside one
+ * transaction (its own work as a savepoint), so a request that reads and
+ * writes several rows costs one lock round and one WAL commit instead of
+ * one per statement. begin returns false (and nothing changes) when no
+ * batch was opened: one already is, or the database is busy, in which
+ * case each call commits on its own. */
 bool hss_store_batch_begin(struct hss_store *st);
 /* Commits the batch, or rolls it back if err; returns err or the commit's
  * error (err unchanged when no batch is open). */

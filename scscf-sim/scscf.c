@@ -225,6 +225,13 @@ static void print_start(struct scscf *s, struct buf *b, struct sipt_strans *st,
 	sipt_print_response_start(b, st, status, reason, tag);
 }
 
+/* Sends now, or after the store's commit if changes are pending. */
+static void send_reply(struct scscf *s, struct sipt_strans *st, struct buf *b)
+{
+	if (!scscf__store_defer(s->store, st, b))
+		sipt_strans_reply(st, b->data, b->len);
+}
+
 void scscf__reply(struct scscf *s, struct sipt_strans *st, int status,
 		  const char *reason, const char *extra)
 {
@@ -235,7 +242,7 @@ void scscf__reply(struct scscf *s, struct sipt_strans *st, int status,
 	if (extra)
 		buf_puts(&b, extra);
 	sip_print_end(&b, NULL, NULL, 0);
-	sipt_strans_reply(st, b.data, b.len);
+	send_reply(s, st, &b);
 	buf_close(&b);
 }
 
@@ -290,7 +297,7 @@ void scscf__reply_ok(struct scscf *s, struct sipt_strans *st,
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	sip_print_hdr(&b, "Date", sv_from_cstr(date));
 	sip_print_end(&b, NULL, NULL, 0);
-	sipt_strans_reply(st, b.data, b.len);
+	send_reply(s, st, &b);
 	buf_close(&b);
 }
 

@@ -183,5 +183,9 @@ void scscf__store_close(struct scscf_store *st);
 /* One transaction: the registration row and all its bindings. */
 int scscf__store_save(struct scscf_store *st, const struct scscf_reg *r);
 int scscf__store_delete(struct scscf_store *st, const struct scscf_reg *r);
+/* While the turn's changes are not committed yet: takes the reply's bytes
+ * and sends them once they are (true); else false, send it now. */
+bool scscf__store_defer(struct scscf_store *st, struct sipt_strans *t,
+			struct buf *reply);
 
 #endif

@@ -5,9 +5,10 @@
  * Group commit: the first change of an event-loop turn opens a
  * transaction, each change runs as a savepoint in it, and a uv_check
  * handle commits once the turn's I/O is done. A burst of registrations
- * thus costs one WAL commit, not one each; a change is on disk (WAL,
- * synchronous=NORMAL: safe against a killed process) before the loop next
- * sleeps, microseconds after the 200 OK left. */
+ * thus costs one WAL commit, not one each. Replies sent while the
+ * transaction is open wait for its commit (scscf__store_defer): a 200 OK
+ * never announces a binding that a killed S-CSCF would forget (WAL with
+ * synchronous=NORMAL survives a killed process). */
 #include "scscf_int.h"
 
 #include <errno.h>
@@ -60,12 +61,21 @@ static const char *const sql[ST__COUNT] = {
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 };
 
+/* A reply held until the turn's commit. */
+struct deferred {
+	struct deferred *next;
+	struct sipt_strans *st; /* owned reference */
+	char *data;             /* owned */
+	size_t len;
+};
+
 struct scscf_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
 	uv_loop_t *loop;    /* borrowed */
 	uv_check_t *commit; /* owned (freed by its close); NULL until used */
 	bool in_tx;         /* the turn's transaction is open */
+	struct deferred *held, **held_tail; /* replies waiting for it */
 };
 
 static int fail(struct scscf_store *st, const char *what)
@@ -134,14 +144,43 @@ static int save(struct scscf_store *st, const struct scscf_reg *r)
 	return rc;
 }
 
-static void on_commit(uv_check_t *c)
+/* Commits the turn's transaction, then sends the replies it held. */
+static void commit_and_release(struct scscf_store *st)
 {
-	struct scscf_store *st = c->data;
+	struct deferred *d;
 
 	if (st->in_tx && step(st, ST_COMMIT))
 		step(st, ST_ROLLBACK);
 	st->in_tx = false;
+	while ((d = st->held)) {
+		st->held = d->next;
+		sipt_strans_reply(d->st, d->data, d->len);
+		obj_unref(d->st);
+		free(d->data);
+		free(d);
+	}
+	st->held_tail = &st->held;
+}
+
+static void on_commit(uv_check_t *c)
+{
+	commit_and_release(c->data);
 	uv_check_stop(c);
+}
+
+bool scscf__store_defer(struct scscf_store *st, struct sipt_strans *t,
+			struct buf *reply)
+{
+	struct deferred *d;
+
+	if (!st || !st->in_tx)
+		return false;
+	d = xcalloc(1, sizeof(*d));
+	d->st = obj_ref(t);
+	d->data = buf_steal(reply, &d->len);
+	*st->held_tail = d;
+	st->held_tail = &d->next;
+	return true;
 }
 
 /* Opens the turn's transaction if needed, then a savepoint for one
@@ -292,8 +331,7 @@ void scscf__store_close(struct scscf_store *st)
 {
 	if (!st)
 		return;
-	if (st->in_tx && step(st, ST_COMMIT))
-		step(st, ST_ROLLBACK);
+	commit_and_release(st);
 	if (st->commit)
 		uv_close((uv_handle_t *)st->commit, on_commit_closed);
 	for (int i = 0; i < ST__COUNT; i++)
@@ -309,6 +347,7 @@ int scscf__store_open(struct scscf *s, const char *path,
 	int rc = -EIO;
 
 	st->loop = s->loop;
+	st->held_tail = &st->held;
 	if (sqlite3_open(path, &st->db) != SQLITE_OK) {
 		fail(st, path);
 		goto fail;
