@@ -14,7 +14,8 @@
 # to append key=value lines to), BENCH_DIR (scratch dir); human table rows
 # on stdout. Run alone, it makes its own BENCH_DIR and prints BENCH_OUT.
 # Tunables (env): CORE_RATES, CORE_STEP_S, CORE_USERS, CORE_RETRY (tries
-# again after a failed step), KAM_CHILDREN, CORE_SCSCF_DB (file | memory),
+# again after a failed step), CORE_BUDGET_S (no new step starts after this
+# many seconds), KAM_CHILDREN, CORE_SCSCF_DB (file | memory),
 # CORE_CHAINS (default "core kamailio"; one of them to measure it alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,15 +38,17 @@ W=$BENCH_DIR/core
 rm -rf "$W"; mkdir -p "$W"
 
 if [ $QUICK -eq 1 ]; then
-	RATES=${CORE_RATES:-"1000 2000 3000 4000 6000"}
+	RATES=${CORE_RATES:-"500 1000 1500 2000 3000 4000 6000"}
 	STEP_S=${CORE_STEP_S:-3}
 	NUSERS=${CORE_USERS:-20000}
-	RETRY=${CORE_RETRY:-0}
+	RETRY=${CORE_RETRY:-1}
+	BUDGET_S=${CORE_BUDGET_S:-40}
 else
-	RATES=${CORE_RATES:-"1000 2000 3000 4000 5000 6000 7000 8000 10000 12000"}
+	RATES=${CORE_RATES:-"500 1000 1500 2000 2500 3000 4000 5000 6000 7000 8000 10000 12000"}
 	STEP_S=${CORE_STEP_S:-10}
 	NUSERS=${CORE_USERS:-99999}
 	RETRY=${CORE_RETRY:-1}
+	BUDGET_S=${CORE_BUDGET_S:-420}
 fi
 # Kamailio UDP workers per instance: 2 cores, three busy programs (SIPp,
 # proxy, registrar) - one worker per core each; see bench/README.md.
@@ -144,9 +147,14 @@ child_ticks() {
 		for (i = 1; i < n; i += 2) s += f[i] * 60 + f[i + 1]
 		printf "%d\n", s * t }' "$W/times.txt")"
 }
-# UDP datagrams the kernel dropped for a full receive buffer (whole host:
-# other programs' too, so only a hint of who could not keep up).
-udp_drops() { awk '/^Udp:/ && $2 ~ /^[0-9]/ { print $6 }' /proc/net/snmp; }
+# sock_drops PORT: datagrams the kernel dropped on the UDP sockets bound to
+# 127.0.0.1:PORT because their receive buffer was full (ss's skmem d).
+sock_drops() {
+	ss -Huanm "( sport = :$1 )" 2>/dev/null |
+		awk '{ while (match($0, /,d[0-9]+\)/)) {
+			s += substr($0, RSTART + 2, RLENGTH - 3); $0 = substr($0, RSTART + RLENGTH) } }
+		     END { print s + 0 }'
+}
 
 # ---- provisioning: the same users in hss-sim and in Kamailio's SQLite
 echo "# core: provisioning $NUSERS users (hss-sim bulk, Kamailio subscriber table)" >&2
@@ -202,12 +210,15 @@ done
 declare -A NEXT_USER=([core]=0 [kamailio]=0)
 declare -A RES # RES[chain,rate,field]
 
-# step CHAIN RATE: sets RES[...] and prints a table row
+# step CHAIN RATE [SECONDS warmup]: sets RES[...] and prints a table row;
+# a warm-up step is printed only.
+NSTEP=0
 step() {
-	local chain=$1 rate=$2 port target calls d sport c0 c1 k0 k1 s0 s1 rc
-	local limit start stat rtt pids
-	calls=$((rate * STEP_S))
-	d=$W/$chain-$rate; mkdir -p "$d"
+	local chain=$1 rate=$2 secs=${3:-$STEP_S} warm=${4:-} port target calls d sport s0 s1 rc
+	NSTEP=$((NSTEP + 1))
+	local limit start stat rtt pids ports
+	calls=$((rate * secs))
+	d=$W/$(printf %02d $NSTEP)-$chain-$rate${warm:+-warmup}; mkdir -p "$d"
 	# distinct users in sequence, carrying on where the last step stopped
 	start=${NEXT_USER[$chain]}
 	awk -v s="$start" -v c="$calls" -v n="$NUSERS" '
@@ -217,26 +228,33 @@ step() {
 	NEXT_USER[$chain]=$(( (start + calls) % NUSERS ))
 	if [ "$chain" = core ]; then
 		target=$PCSCF_PORT; pids="$PID_PCSCF $PID_SCSCF $PID_HSS"
+		ports="$PCSCF_PORT $SCSCF_PORT"
 	else
 		target=$KPX_PORT; pids="$PID_KPX $PID_KRG"
+		ports="$KPX_PORT $KRG_PORT"
 	fi
 	free_port sport
 	limit=$rate # at most 1 s of flows in flight, else SIPp slows down
 	local ticks=()
 	for p in $pids; do ticks+=("$(cpu_ticks "$p")"); done
 	child_ticks s0
-	local drops0 drops
-	drops0=$(udp_drops)
+	local i=0
+	local drops0=() drops=() p
+	for p in $ports; do drops0+=("$(sock_drops "$p")"); done
 	rc=0
 	(cd "$d" && exec sipp "127.0.0.1:$target" -sf "$ROOT/bench/sipp/reg_digest.xml" \
 		-inf "$d/users.csv" -m "$calls" -r "$rate" -rp 1000 -l "$limit" \
-		-i 127.0.0.1 -p "$sport" -t u1 -buff_size 4194304 -nostdin \
-		-recv_timeout 3000 -timeout "$((STEP_S + 6))" -timeout_error \
-		-trace_stat -stf "$d/stat.csv" -fd 1 -trace_rtt -rtt_freq 1000 \
+		-i 127.0.0.1 -p "$sport" -t u1 -buff_size 4194304 -nostdin -nd \
+		-recv_timeout 3000 -timeout "$((secs + 5))" -timeout_error \
+		-trace_stat -stf "$d/stat.csv" -fd 1 -trace_rtt -rtt_freq 1 \
 		-trace_err -error_file "$d/errors.log" >"$d/sipp.log" 2>&1) || rc=$?
 	child_ticks s1
-	drops=$(( $(udp_drops) - drops0 ))
-	local cpu=() i=0
+	i=0
+	for p in $ports; do
+		drops+=($(( $(sock_drops "$p") - drops0[i] ))); i=$((i + 1))
+	done
+	local cpu=()
+	i=0
 	for p in $pids; do
 		cpu+=("$(awk -v a="${ticks[$i]}" -v b="$(cpu_ticks "$p")" -v t="$TCK" \
 			'BEGIN { printf "%.2f", (b - a) / t }')")
@@ -248,6 +266,11 @@ step() {
 	# itself failing (bad scenario, socket, injection file), as is a run
 	# that left no statistics.
 	stat=$d/stat.csv
+	# SIPp's global timeout (-timeout_error: exit 255) on an overloaded
+	# chain is a data point too.
+	if [ $rc -eq 255 ] && grep -q "timed out after" "$d/sipp.log"; then
+		rc=1
+	fi
 	if { [ $rc -ne 0 ] && [ $rc -ne 1 ]; } || [ ! -s "$stat" ]; then
 		local why
 		why=$(grep -h -m1 -iE 'error|unable|cannot|invalid|unexpected' \
@@ -255,7 +278,7 @@ step() {
 		[ -n "$why" ] || why=$(head -n1 "$d/sipp.log")
 		die "SIPp failed (exit $rc) against $chain at $rate/s: ${why:-no output} (dir $d)"
 	fi
-	rtt=$(ls "$d"/reg_digest_*_rtt.csv 2>/dev/null | head -1)
+	rtt=$(ls "$d"/reg_digest_*_rtt.csv 2>/dev/null | head -1 || true)
 	# last statistics row, by column name
 	local ok failed retrans
 	read -r ok failed retrans < <(awk -F';' '
@@ -289,6 +312,14 @@ step() {
 		'BEGIN { exit !(l < 0.01 * c && a >= 0.95 * r) }'; then
 		pass=1
 	fi
+	local verdict=FAIL
+	[ $pass -eq 1 ] && verdict=pass
+	if [ -n "$warm" ]; then
+		printf '  core      %-9s %6d %8d %6s %6s %6s %5s %7s %11s  (warm-up, not counted)\n' \
+			"$chain" "$rate" "$achieved" "$failpct" "$p50" "$p99" "$verdict" \
+			"$retrans" "${drops[0]}/${drops[1]}"
+		return 0
+	fi
 	RES[$chain,$rate,pass]=$pass; RES[$chain,$rate,p50]=$p50
 	RES[$chain,$rate,p99]=$p99; RES[$chain,$rate,achieved]=$achieved
 	local cpus
@@ -298,39 +329,53 @@ step() {
 		cpus="proxy ${cpu[0]} registrar ${cpu[1]}"
 	fi
 	RES[$chain,$rate,cpu]="$cpus sipp $sipp_cpu"
-	printf '  core      %-9s %6d %8d %6s %6s %6s %5s %7s %6s  %s\n' "$chain" "$rate" \
+	printf '  core      %-9s %6d %8d %6s %6s %6s %5s %7s %11s  %s\n' "$chain" "$rate" \
 		"$achieved" "$failpct" "$p50" "$p99" \
-		"$([ $pass -eq 1 ] && echo pass || echo FAIL)" "$retrans" "$drops" \
+		"$verdict" "$retrans" "${drops[0]}/${drops[1]}" \
 		"$cpus sipp $sipp_cpu"
-	echo "core_step_${chain}_${rate}=achieved:$achieved,fail_pct:$failpct,p50:$p50,p99:$p99,retrans:$retrans,udp_drops:$drops,pass:$pass,cpu_s:$(echo $cpus sipp $sipp_cpu | tr ' ' ':')" >>"$BENCH_OUT"
+	echo "core_step_${chain}_${rate}=achieved:$achieved,fail_pct:$failpct,p50:$p50,p99:$p99,retrans:$retrans,udp_drops:${drops[0]}/${drops[1]},pass:$pass,cpu_s:$(echo $cpus sipp $sipp_cpu | tr ' ' ':')" >>"$BENCH_OUT"
 }
 
-printf '  %-9s %-9s %6s %8s %6s %6s %6s %5s %7s %6s  %s\n' part chain rate/s achieved fail% \
-	p50ms p99ms ok retrans udpdrop "CPU seconds in the step (per process)"
+printf '  %-9s %-9s %6s %8s %6s %6s %6s %5s %7s %11s  %s\n' part chain rate/s achieved fail% \
+	p50ms p99ms ok retrans "drops 1st/2nd" "CPU seconds in the step (per process)"
 # try_step CHAIN RATE: a step, and on a failure RETRY more tries at the
 # same rate (the machine is shared: one stray stall should not end a run).
 try_step() {
 	local n
 	for n in $(seq 0 "$RETRY"); do
+		over_budget && return 0
 		[ "$n" -gt 0 ] && echo "  core      $1 again at $2/s (retry $n of $RETRY)"
 		step "$1" "$2"
 		sleep 1
-		[ "${RES[$1,$2,pass]}" = 1 ] && return 0
+		[ "${RES[$1,$2,pass]:-}" = 1 ] && return 0
 	done
+	return 0
+}
+T0=$SECONDS
+over_budget() {
+	[ $((SECONDS - T0)) -lt "$BUDGET_S" ] && return 1
+	[ -n "${BUDGET_SAID:-}" ] ||
+		echo "  core      time budget of ${BUDGET_S} s spent: no further step"
+	BUDGET_SAID=1
 	return 0
 }
 best_core=0 best_kam=0 core_on=1 kam_on=1
 case " $CHAINS " in *" core "*) ;; *) core_on=0 ;; esac
 case " $CHAINS " in *" kamailio "*) ;; *) kam_on=0 ;; esac
+# Warm-up: 1 s at 200/s each (first SQLite pages, allocator, caches).
+[ $core_on -eq 1 ] && step core 200 1 warmup
+[ $kam_on -eq 1 ] && step kamailio 200 1 warmup
+sleep 1
 for rate in $RATES; do
 	[ $core_on -eq 1 ] || [ $kam_on -eq 1 ] || break
+	over_budget && break
 	if [ $core_on -eq 1 ]; then
 		try_step core "$rate"
-		if [ "${RES[core,$rate,pass]}" = 1 ]; then best_core=$rate; else core_on=0; fi
+		if [ "${RES[core,$rate,pass]:-}" = 1 ]; then best_core=$rate; else core_on=0; fi
 	fi
 	if [ $kam_on -eq 1 ]; then
 		try_step kamailio "$rate"
-		if [ "${RES[kamailio,$rate,pass]}" = 1 ]; then best_kam=$rate; else kam_on=0; fi
+		if [ "${RES[kamailio,$rate,pass]:-}" = 1 ]; then best_kam=$rate; else kam_on=0; fi
 	fi
 	for pid in $PID_HSS $PID_SCSCF $PID_PCSCF $PID_KPX $PID_KRG; do
 		kill -0 "$pid" 2>/dev/null ||
