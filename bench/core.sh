@@ -42,13 +42,13 @@ if [ $QUICK -eq 1 ]; then
 	STEP_S=${CORE_STEP_S:-3}
 	NUSERS=${CORE_USERS:-20000}
 	RETRY=${CORE_RETRY:-1}
-	BUDGET_S=${CORE_BUDGET_S:-40}
+	BUDGET_S=${CORE_BUDGET_S:-32}
 else
 	RATES=${CORE_RATES:-"500 1000 1500 2000 2500 3000 4000 5000 6000 7000 8000 10000 12000"}
 	STEP_S=${CORE_STEP_S:-10}
 	NUSERS=${CORE_USERS:-99999}
 	RETRY=${CORE_RETRY:-1}
-	BUDGET_S=${CORE_BUDGET_S:-420}
+	BUDGET_S=${CORE_BUDGET_S:-400}
 fi
 # Kamailio UDP workers per instance: 2 cores, three busy programs (SIPp,
 # proxy, registrar) - one worker per core each; see bench/README.md.
@@ -343,7 +343,8 @@ printf '  %-9s %-9s %6s %8s %6s %6s %6s %5s %7s %11s  %s\n' part chain rate/s ac
 try_step() {
 	local n
 	for n in $(seq 0 "$RETRY"); do
-		over_budget && return 0
+		# a rate begun is tried by both chains; only retries wait on time
+		[ "$n" -gt 0 ] && over_budget && return 0
 		[ "$n" -gt 0 ] && echo "  core      $1 again at $2/s (retry $n of $RETRY)"
 		step "$1" "$2"
 		sleep 1
@@ -359,7 +360,7 @@ over_budget() {
 	BUDGET_SAID=1
 	return 0
 }
-best_core=0 best_kam=0 core_on=1 kam_on=1
+best_core=0 best_kam=0 core_on=1 kam_on=1 bound_core=0 bound_kam=0
 case " $CHAINS " in *" core "*) ;; *) core_on=0 ;; esac
 case " $CHAINS " in *" kamailio "*) ;; *) kam_on=0 ;; esac
 # Warm-up: 1 s at 200/s each (first SQLite pages, allocator, caches).
@@ -368,7 +369,12 @@ case " $CHAINS " in *" kamailio "*) ;; *) kam_on=0 ;; esac
 sleep 1
 for rate in $RATES; do
 	[ $core_on -eq 1 ] || [ $kam_on -eq 1 ] || break
-	over_budget && break
+	if over_budget; then
+		# a chain still passing has a lower bound, not its figure
+		[ $core_on -eq 1 ] && bound_core=1
+		[ $kam_on -eq 1 ] && bound_kam=1
+		break
+	fi
 	if [ $core_on -eq 1 ]; then
 		try_step core "$rate"
 		if [ "${RES[core,$rate,pass]:-}" = 1 ]; then best_core=$rate; else core_on=0; fi
@@ -410,9 +416,13 @@ fi
 	echo "core_p99_at_common_ms=$(val core $common p99)"
 	echo "kamailio_p99_at_common_ms=$(val kamailio $common p99)"
 	echo "core_top_cpu=$top_core"
+	echo "core_rps_lower_bound=$bound_core"
+	echo "kamailio_rps_lower_bound=$bound_kam"
 	echo "kamailio_children=$KAM_CHILDREN"
 	echo "core_step_s=$STEP_S"
 } >>"$BENCH_OUT"
+[ $bound_core -eq 1 ] && echo "  core      ours still passed at ${best_core}/s when time ran out: a lower bound"
+[ $bound_kam -eq 1 ] && echo "  core      Kamailio still passed at ${best_kam}/s when time ran out: a lower bound"
 printf '  core      result: ours %s/s (p50 %s ms, p99 %s ms), Kamailio %s/s (p50 %s ms, p99 %s ms), ratio %s; p99 at %s/s: ours %s ms, Kamailio %s ms\n' \
 	$best_core "$(val core $best_core p50)" "$(val core $best_core p99)" \
 	$best_kam "$(val kamailio $best_kam p50)" "$(val kamailio $best_kam p99)" \

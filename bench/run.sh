@@ -39,6 +39,12 @@ t0=$SECONDS
 echo "imstb benchmark$([ ${#QUICK[@]} -gt 0 ] && echo ' (quick)'), $(date -u +%Y-%m-%dT%H:%MZ)," \
 	"$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), kamailio $(kamailio -v 2>/dev/null | awk 'NR == 1 { print $3 }')," \
 	"sipp $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -1)"
+load1=$(cut -d' ' -f1 /proc/loadavg)
+echo "bench_load_start=$load1" >>"$OUT"
+if awk -v l="$load1" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+	echo "  note: the machine is busy (load $load1 on $(nproc) cores): rates and latencies" \
+		"are indicative, compare the two chains of this run only"
+fi
 for part in ${BENCH_PARTS:-core ws webflow}; do
 	script=bench/$part.sh
 	if [ ! -f "$script" ]; then
@@ -66,7 +72,7 @@ echo "== done in $((SECONDS - t0)) s$([ $failed -ne 0 ] && echo "; FAILED: ${fai
 keys="core_vs_kamailio core_rps kamailio_rps core_p50_ms core_p99_ms
 kamailio_p50_ms kamailio_p99_ms core_p99_at_common_ms kamailio_p99_at_common_ms
 ws_clients ws_kib_per_conn kamailio_ws_kib_per_conn web_flow_rps web_flow_p99_ms"
-awk -v keys="$keys" -v failed=$failed '
+awk -v keys="$keys" -v failed=$failed -v load="$(cut -d' ' -f1 /proc/loadavg)" '
 	/^[A-Za-z0-9_]+=/ {
 		k = substr($0, 1, index($0, "=") - 1); v = substr($0, index($0, "=") + 1)
 		if (!(k in val)) order[n++] = k
@@ -84,6 +90,6 @@ awk -v keys="$keys" -v failed=$failed '
 			if (k in seen || k ~ /_step_/ || val[k] ~ / /) continue
 			line = line " " k "=" val[k]
 		}
-		print line " bench_failed=" failed
+		print line " bench_load_end=" load " bench_failed=" failed
 	}' "$OUT"
 exit $failed
