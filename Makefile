@@ -5,6 +5,9 @@
 #   make check      install missing Debian packages, build with ASan+UBSan,
 #                   run every test (unit, process, SIPp, tshark)
 #   make style      house-style checker
+#   make bench      install the benchmark's Debian packages, build (not
+#                   SAN), run bench/run.sh: our core vs Kamailio (< 10 min)
+#   make bench-quick  the same at small scale (< 60 s)
 #   make clean
 #
 # SAN=1 builds the sanitizer variant into build/san/ (programs in
@@ -123,10 +126,22 @@ check: deps
 style:
 	$(Q)bash tests/tools/style.sh
 
+# Benchmarks never run in `make check`; they use the optimised build.
+bench-deps:
+	@bash mk/deps.sh mk/deps.txt mk/bench-deps.txt
+
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory SAN=0 all
+	$(Q)bash bench/run.sh
+
+bench-quick: bench-deps
+	$(Q)$(MAKE) --no-print-directory SAN=0 all
+	$(Q)bash bench/run.sh --quick
+
 clean:
 	rm -rf build bin
 
-.PHONY: all unit-tests deps demo check style clean
+.PHONY: all unit-tests deps demo check style clean bench-deps bench bench-quick
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

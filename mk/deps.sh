@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in mk/deps.txt that are missing.
+# Installs the Debian packages listed in mk/deps.txt (or in the lists
+# given as arguments, e.g. mk/bench-deps.txt) that are missing.
 # As root it runs apt-get itself; otherwise it prints the exact command and
 # fails, so nothing half-builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+lists=("$@")
+[ ${#lists[@]} -gt 0 ] || lists=(mk/deps.txt)
 missing=()
 while read -r pkg; do
 	case "$pkg" in ''|\#*) continue ;; esac
 	# dpkg-query knows "install ok installed" only for a full install.
 	st=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
 	[ "$st" = "install ok installed" ] || missing+=("$pkg")
-done < mk/deps.txt
+done < <(cat "${lists[@]}")
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

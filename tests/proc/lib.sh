@@ -29,12 +29,17 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-# A port free for both UDP and TCP on 127.0.0.1, away from the defaults.
+# A port free for both UDP and TCP on 127.0.0.1, away from the defaults
+# and below the kernel's ephemeral range: a load test holding thousands of
+# client connections uses ports there that no listener shows, and bind()
+# on one fails with "address already in use".
+EPH_LO=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$EPH_LO" -gt 12000 ] 2>/dev/null || EPH_LO=32768
 free_port() {
 	local p
 	for _ in $(seq 200); do
-		p=$(( (RANDOM % 30000) + 20000 ))
-		if ! ss -Hltun "( sport = :$p )" 2>/dev/null | grep -q .; then
+		p=$(( (RANDOM % (EPH_LO - 11000)) + 10000 ))
+		if ! ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q .; then
 			echo "$p"; return 0
 		fi
 	done
