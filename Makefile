@@ -119,7 +119,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash mk/demo.sh bin
 
-check: deps
+# make check also checks the benchmark's Kamailio configs (kamailio -c),
+# so it installs the bench list too.
+check: bench-deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 all
 	$(Q)bash tests/run.sh build/san/bin
 
