@@ -111,4 +111,19 @@ void sipt__ctrans_on_response(struct sipt *s, struct sipt_flow *f,
 void sipt__ctrans_flow_failed(struct sipt *s, struct sipt_flow *f, int err);
 void sipt__ctrans_drop_all(struct sipt *s);
 
+/* ---- rebase.c ------------------------------------------------------------ */
+
+/* A copy of a message whose bytes [start, old_end) (offsets from raw.p)
+ * were replaced by [start, new_end) in the copy: all else is equal. */
+struct sipt__edit {
+	size_t start, old_end, new_end;
+};
+
+/* *dst = src's parse moved onto the copy `base` (views before the edit
+ * keep their offset, views after it shift, views across it stretch) and
+ * the top Via re-parsed from the edited element: the whole-message parse
+ * is not redone. -EBADMSG if the edited Via does not parse. */
+int sipt__msg_rebase(struct sip_msg *dst, const struct sip_msg *src,
+		     char *base, const struct sipt__edit *ed);
+
 #endif

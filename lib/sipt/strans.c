@@ -94,13 +94,14 @@ static size_t param_span(struct sv s)
  * new bytes to out.
  */
 static void via_stamp(const struct sip_msg *m, const struct sockaddr *src,
-		      struct buf *out)
+		      struct buf *out, struct sipt__edit *ed)
 {
 	const struct sip_hdr *h = sip_hdr_find(m, SIP_HDR_VIA);
 	struct sv rest, el, item, name;
 	char ip[64];
 	size_t n;
 
+	*ed = (struct sipt__edit){ 0 };
 	if (!h || (!m->via.has_rport && host_is_ip(m->via.host, src))) {
 		buf_putsv(out, m->raw);
 		return;
@@ -111,6 +112,8 @@ static void via_stamp(const struct sip_msg *m, const struct sockaddr *src,
 		return;
 	}
 	sipt__ip_print(src, ip, sizeof(ip));
+	ed->start = (size_t)(el.p - m->raw.p);
+	ed->old_end = ed->start + el.len;
 	buf_append(out, m->raw.p, (size_t)(el.p - m->raw.p));
 	n = param_span(el);
 	buf_append(out, el.p, n); /* SIP/2.0/UDP host:port */
@@ -127,10 +130,13 @@ static void via_stamp(const struct sip_msg *m, const struct sockaddr *src,
 		buf_puts(out, ";");
 		buf_putsv(out, item);
 	}
-	buf_printf(out, ";received=%s", ip);
-	if (m->via.has_rport)
-		buf_printf(out, ";rport=%u",
-			   sipt__addr_port(src));
+	buf_append(out, ";received=", 10);
+	buf_puts(out, ip);
+	if (m->via.has_rport) {
+		buf_append(out, ";rport=", 7);
+		buf_put_u(out, sipt__addr_port(src), 1);
+	}
+	ed->new_end = out->len;
 	el.p += n;
 	buf_append(out, el.p,
 		   (size_t)(m->raw.p + m->raw.len - el.p));
@@ -153,8 +159,8 @@ static struct sipt_strans *strans_new(struct sipt *s, struct sipt_flow *f,
 				      const struct sip_msg *m, struct buf *key)
 {
 	struct sipt_strans *st = obj_new(sizeof(*st), strans_dtor);
+	struct sipt__edit ed;
 	struct buf b;
-	struct perr e = { 0 };
 	size_t len;
 
 	st->s = s;
@@ -163,16 +169,13 @@ static struct sipt_strans *strans_new(struct sipt *s, struct sipt_flow *f,
 	st->key = buf_steal(key, &st->keylen);
 	buf_init(&st->last);
 	buf_init(&b);
-	via_stamp(m, (const struct sockaddr *)&f->peer, &b);
+	via_stamp(m, (const struct sockaddr *)&f->peer, &b, &ed);
 	st->raw = buf_steal(&b, &len);
 	st->req = xmalloc(sizeof(*st->req));
-	/* WS frames one message each (RFC 7118 §5): Content-Length optional */
-	if (sip_msg_parse(st->req, st->raw, len,
-			  f->stream && f->proto != SIPT_WS &&
-				  f->proto != SIPT_WSS,
-			  &e)) {
-		log_warn("sipt: stamped request does not parse: %s",
-			 e.why ? e.why : "?");
+	/* The stamped copy differs from m in the top Via element only: the
+	 * parse is carried over (rebase.c), not redone. */
+	if (sipt__msg_rebase(st->req, m, st->raw, &ed)) {
+		log_warn("sipt: stamped top Via does not parse");
 		return obj_unref(st);
 	}
 	st->via_port = st->req->via.port;
