@@ -49,7 +49,7 @@ expect_fail $SCN/neg-forbid.scn \
 # scenario's own timeout, and the steps past the MAR are named.
 expect_fail $SCN/neg-silent.scn \
 	'^step 4 +hss -> scscf +Diameter MAA +FAILED: no Diameter MAA' \
-	'^step 5 +scscf -> pcscf +SIP 401 +FAILED: .*instead: SIP/2.0 504' \
+	'^step 5 +scscf -> pcscf +SIP 401 +FAILED: .*instead: SIP/2.0 503' \
 	'^error: line [0-9]+: `wait +client alice registered'
 [ $TOOK -le 25 ] || fail "the frozen-node scenario took $TOOK s (timeout 20 s)"
 
