@@ -149,9 +149,9 @@ int drive__act_fault(struct drv *d, const struct scn_action *a,
 	/* Whole or nothing: the node may re-read it at any moment. */
 	f = fopen(tmp, "w");
 	if (f) {
-		bool short_write = b.len && fwrite(b.data, 1, b.len, f) != b.len;
+		bool part = b.len && fwrite(b.data, 1, b.len, f) != b.len;
 
-		rc = fclose(f) || short_write || rename(tmp, path) ? -EIO : 0;
+		rc = fclose(f) || part || rename(tmp, path) ? -EIO : 0;
 	}
 	if (!f || rc) {
 		rc = -EIO;

@@ -287,7 +287,7 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 
 /* The nodes whose sending path has the fault filter (lib/trace fault.c
  * wired into their lib/sipt and lib/diam). */
-static const char *const fault_nodes[] = { "pcscf", "scscf", "hss" };
+static const char *const fault_nodes[] = { "pcscf", "scscf", "hss", "wsf" };
 static const char *const diam_cmds[] = {
 	"CER", "CEA", "DWR", "DWA", "DPR", "DPA", "UAR", "UAA", "SAR",
 	"SAA", "LIR", "LIA", "MAR", "MAA", "RTR", "RTA", "PPR", "PPA",
@@ -357,7 +357,7 @@ int scn__act_fault(struct scn_parser *p, struct scn_toks *t, const char *line)
 		return -EINVAL;
 	if (!scn__in_list(t->v[1], fault_nodes, ARRAY_SIZE(fault_nodes)))
 		return scn__fail(p, "fault: %s has no fault filter (pcscf, "
-				    "scscf, hss)",
+				    "scscf, hss, wsf)",
 				 t->v[1]);
 	if (!clear && (diam ? strcmp(t->v[4], "*") &&
 				      !scn__in_list(t->v[4], diam_cmds,
