@@ -10,7 +10,8 @@
  *
  *   t          wall-clock seconds since the epoch, microsecond precision
  *   node       the process's trace name (config key trace_node)
- *   dir        "send" or "recv", seen from `node`
+ *   dir        "send" or "recv", seen from `node`; "drop": a message a
+ *              fault rule (below) kept from being sent
  *   proto      "sip", "diameter" (later "http", "ws")
  *   transport  "udp", "tcp" (later "tls", "ws", "wss")
  *   local/peer "ip:port" ("[v6]:port" for IPv6)
