@@ -519,7 +519,8 @@ static void not_seen(struct mm *m, struct rn_step *v, const struct scn_step *st,
 		    !strcmp(r->events[i].proto, scn_proto_trace(st->proto)))
 			instead = (long)i;
 	if (instead >= 0)
-		buf_printf(&d, "; instead: %s", r->events[instead].summary);
+		buf_printf(&d, "; instead: %s%s", r->events[instead].summary,
+			   r->events[instead].dropped ? " (dropped)" : "");
 	fail(m, v, st, d.data, instead);
 	buf_close(&d);
 }
