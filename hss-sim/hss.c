@@ -669,6 +669,7 @@ int hss_new(struct hss **out, uv_loop_t *loop, const struct hss_conf *conf,
 	hd.request = on_request;
 	hd.trace = on_trace;
 	hd.arg = h;
+	app_diam_fault(&hd, trace);
 	err = diam_server_new(&h->srv, loop, &dc, &hd,
 			      (const struct sockaddr *)&ss);
 	if (err) {

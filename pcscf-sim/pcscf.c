@@ -503,6 +503,7 @@ int pcscf_new(struct pcscf **out, uv_loop_t *loop,
 	sc.request_cb = on_request;
 	sc.trace_cb = on_trace;
 	sc.arg = p;
+	app_sipt_fault(&sc, trace);
 	rc = sipt_new(&p->sipt, loop, &sc);
 	if (rc) {
 		log_error("cannot listen on %s:%ld: %s", conf->listen,

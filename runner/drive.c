@@ -127,6 +127,13 @@ static void build_argv(struct drv *d, struct launch_proc *p, size_t kind_idx)
 	}
 	if (k->db_key)
 		launch_proc_set(p, "%s=%s/%s.db", k->db_key, d->dir, k->name);
+	for (size_t i = 0; i < d->s->nacts; i++)
+		if (d->s->acts[i].kind == SCN_ACT_FAULT &&
+		    !strcmp(d->s->acts[i].node, k->name)) {
+			launch_proc_set(p, "fault_file=%s/%s.faults", d->dir,
+					k->name);
+			break;
+		}
 	add_files(d, p);
 	if (d->s->timers_fast && k->sip_timers) {
 		/* Timer F = 64*T1 = 3.2 s: a silent peer fails fast. */
@@ -358,6 +365,9 @@ static const struct {
 	{ SCN_ACT_KILL, act_node },
 	{ SCN_ACT_START, act_node },
 	{ SCN_ACT_RESTART, act_node },
+	{ SCN_ACT_CRASH, drive__act_crash },
+	{ SCN_ACT_WAIT_STEP, drive__act_wait_step },
+	{ SCN_ACT_FAULT, drive__act_fault },
 };
 
 static void run_actions(struct drv *d)
@@ -421,13 +431,11 @@ static int rm_entry(const char *path, const struct stat *sb, int flag,
 	return remove(path);
 }
 
-static void collect(struct drv *d)
+struct mt_name *drive__names(struct drv *d, size_t *count)
 {
 	struct mt_name *names =
 		xcalloc(d->nprocs * (1 + LAUNCH_EXTRA) + 1, sizeof(*names));
-	struct rn_event *ev;
-	size_t n, bad, nn = 0;
-	int rc;
+	size_t nn = 0;
 
 	for (size_t i = 0; i < d->nprocs; i++) {
 		for (size_t k = 0; k <= LAUNCH_EXTRA; k++) {
@@ -444,6 +452,17 @@ static void collect(struct drv *d)
 				 d->procs[i].kind->name);
 		}
 	}
+	*count = nn;
+	return names;
+}
+
+static void collect(struct drv *d)
+{
+	struct rn_event *ev;
+	size_t n, bad, nn;
+	struct mt_name *names = drive__names(d, &nn);
+	int rc;
+
 	rc = rn_trace_read(d->trace, &ev, &n, &bad);
 	if (rc)
 		drive__problem(d, "cannot read the trace %s: %s", d->trace,

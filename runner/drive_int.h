@@ -39,6 +39,18 @@ void drive__problem(struct drv *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The process of a node of the run, or NULL. */
 struct launch_proc *drive__proc_find(struct drv *d, const char *node);
 
+struct mt_name;
+/* The addresses the runner gave the nodes (heap; *count of them). */
+struct mt_name *drive__names(struct drv *d, size_t *count);
+
+/* drive_fault.c: `crash NODE`, `wait step LABEL`, `fault NODE ...`. */
+int drive__act_crash(struct drv *d, const struct scn_action *a,
+		     struct buf *why);
+int drive__act_wait_step(struct drv *d, const struct scn_action *a,
+			 struct buf *why);
+int drive__act_fault(struct drv *d, const struct scn_action *a,
+		     struct buf *why);
+
 /* drive_client.c */
 /* Reads what the client wrote, up to ms, into d->evq. -ECHILD at its end
  * of output, -EINTR on a signal. */

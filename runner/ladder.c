@@ -70,7 +70,22 @@ static void diam_brief(const struct rn_event *e, char *dst, size_t n)
 		snprintf(dst, n, "%s", diam_cmd_name(cmd, req));
 }
 
+static void event_brief(const struct rn_event *e, char *dst, size_t n);
+
+/* A message a fault rule dropped shows as "X REGISTER (dropped)". */
 void rn__event_brief(const struct rn_event *e, char *dst, size_t n)
+{
+	char brief[200];
+
+	if (!e->dropped) {
+		event_brief(e, dst, n);
+		return;
+	}
+	event_brief(e, brief, sizeof(brief));
+	snprintf(dst, n, "X %s (dropped)", brief);
+}
+
+static void event_brief(const struct rn_event *e, char *dst, size_t n)
 {
 	char line[256], *end;
 	size_t skip = 0;

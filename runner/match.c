@@ -129,7 +129,8 @@ void mt_events_build(struct rn_run *r, struct rn_event *ev, size_t n,
 	 * way to that recv (the earliest unpaired one with the same bytes
 	 * and ends). */
 	for (size_t i = 0; i < n; i++) {
-		if (!ev[i].sent || !traced_node(ev, n, ev[i].to))
+		if (!ev[i].sent || ev[i].dropped ||
+		    !traced_node(ev, n, ev[i].to))
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			if (ev[j].sent || paired[j] ||
@@ -160,6 +161,8 @@ void mt_events_build(struct rn_run *r, struct rn_event *ev, size_t n,
 		for (size_t j = 0; j < i && !r->events[i].retrans; j++)
 			r->events[i].retrans =
 				!r->events[j].retrans &&
+				!r->events[j].dropped &&
+				!r->events[i].dropped &&
 				!strcmp(r->events[j].from, r->events[i].from) &&
 				!strcmp(r->events[j].to, r->events[i].to) &&
 				same_msg(&r->events[j], &r->events[i]) &&
@@ -418,7 +421,7 @@ static bool carries(struct mm *m, const struct scn_step *st, size_t i)
 {
 	const struct rn_event *e = &m->c.r->events[i];
 
-	return !e->retrans && ends_match(st, e) &&
+	return !e->retrans && e->dropped == st->dropped && ends_match(st, e) &&
 	       mt_sel_match(&m->c, i, st->proto, st->sel);
 }
 
@@ -516,7 +519,8 @@ static void not_seen(struct mm *m, struct rn_step *v, const struct scn_step *st,
 		    !strcmp(r->events[i].proto, scn_proto_trace(st->proto)))
 			instead = (long)i;
 	if (instead >= 0)
-		buf_printf(&d, "; instead: %s", r->events[instead].summary);
+		buf_printf(&d, "; instead: %s%s", r->events[instead].summary,
+			   r->events[instead].dropped ? " (dropped)" : "");
 	fail(m, v, st, d.data, instead);
 	buf_close(&d);
 }

@@ -535,7 +535,8 @@ int rn_pcap_write(const char *path, struct rn_run *const *runs, size_t n)
 		free(w.comment);
 		w.comment = run_comment(r);
 		for (size_t k = 0; k < r->nevents; k++)
-			event_write(&w, &r->events[k]);
+			if (!r->events[k].dropped) /* never on the wire */
+				event_write(&w, &r->events[k]);
 		conns_close(&w, w.last_ts);
 	}
 	err = rn__file_write(path, w.out.data, w.out.len);

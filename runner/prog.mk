@@ -6,6 +6,7 @@ imstb_SRCS   = runner/main.c runner/scn.c runner/scn_act.c \
                runner/match.c runner/launch.c runner/drive.c runner/up.c \
                runner/report.c runner/drive_client.c runner/jwt.c \
                runner/forge.c runner/hub.c runner/hub_feed.c \
+               runner/drive_fault.c \
                $(writers_SRCS)
 imstb_MODS  := base trace sip diam digest token tls http hubpage
 

@@ -114,12 +114,14 @@ int rn_trace_line_parse(const char *line, struct rn_event *e)
 		goto out;
 	dir = jstr(o, "dir");
 	if (!json_is_number(json_object_get(o, "t")) ||
-	    (strcmp(dir, "send") && strcmp(dir, "recv")) ||
+	    (strcmp(dir, "send") && strcmp(dir, "recv") &&
+	     strcmp(dir, "drop")) ||
 	    rn_addr_parse(jstr(o, "local"), &local) ||
 	    rn_addr_parse(jstr(o, "peer"), &peer))
 		goto out;
 	e->t = json_number_value(json_object_get(o, "t"));
-	e->sent = !strcmp(dir, "send");
+	e->dropped = !strcmp(dir, "drop");
+	e->sent = e->dropped || !strcmp(dir, "send");
 	snprintf(e->node, sizeof(e->node), "%s", jstr(o, "node"));
 	snprintf(e->proto, sizeof(e->proto), "%s", jstr(o, "proto"));
 	snprintf(e->transport, sizeof(e->transport), "%s",

@@ -39,6 +39,9 @@ struct rn_event {
 	bool retrans;           /* same bytes, ends and protocol as an
 				   earlier event: a retransmission, which
 				   the matcher ignores */
+	bool dropped;           /* dir "drop": a fault rule of `node` kept
+				   it off the wire (sent is true too); only
+				   a `... dropped` step matches it */
 };
 
 /* The verdict of one expected step of the scenario. */

@@ -506,8 +506,14 @@ static int kw_step(struct scn_parser *p, struct scn_toks *t, const char *line)
 				 "HTTP, WS)",
 				 t->v[i + 3]);
 	st.proto = (enum scn_proto)pr;
-	if (parse_sel(p, &st, t->v + i + 4, t->n - i - 4))
+	st.dropped = t->n > i + 5 && !strcmp(t->v[t->n - 1], "dropped");
+	if (parse_sel(p, &st, t->v + i + 4, t->n - i - 4 - st.dropped))
 		return -EINVAL;
+	if (st.dropped) {
+		size_t wl = strlen(st.what);
+
+		snprintf(st.what + wl, sizeof(st.what) - wl, " dropped");
+	}
 	GROW(s->steps, s->nsteps);
 	s->steps[s->nsteps] = st;
 	p->cur = (long)s->nsteps++;
@@ -532,6 +538,7 @@ static const struct {
 	{ "wait", scn__act_wait, true },   { "stop", scn__act_node, true },
 	{ "resume", scn__act_node, true }, { "kill", scn__act_node, true },
 	{ "start", scn__act_node, true },  { "restart", scn__act_node, true },
+	{ "crash", scn__act_node, true },  { "fault", scn__act_fault, true },
 	{ "step", kw_step, true },	   { "never", kw_step, true },
 	{ "require", kw_step, true },	   { "allow", kw_step, true },
 	{ "forbid", kw_step, true },
@@ -587,6 +594,17 @@ static int finish(struct scn_parser *p)
 	if (!any)
 		return scn__fail(p, "no step: a scenario checks at least one "
 				    "numbered step");
+	for (size_t i = 0; i < s->nacts; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < s->nsteps; k++)
+			found |= s->steps[k].kind == SCN_STEP &&
+				 !strcmp(s->steps[k].label, s->acts[i].verb);
+		p->line = s->acts[i].line;
+		if (s->acts[i].kind == SCN_ACT_WAIT_STEP && !found)
+			return scn__fail(p, "wait step %s: no `step %s` line",
+					 s->acts[i].verb, s->acts[i].verb);
+	}
 	return 0;
 }
 

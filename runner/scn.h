@@ -100,6 +100,8 @@ struct scn_step {
 	char sel[64];   /* SIP: method, "401", "4xx" or "*"; Diameter: "MAR"
 			   or "*"; HTTP: "POST /login", "200"; WS: "upgrade" */
 	char what[96];  /* as printed: "SIP REGISTER", "Diameter MAR" */
+	bool dropped;   /* `... dropped`: the message a fault rule kept off
+			   the wire (trace dir "drop"), matched only so */
 	struct scn_check *checks;
 	size_t nchecks;
 };
@@ -117,6 +119,12 @@ enum scn_act_kind {
 	SCN_ACT_KILL,        /* kill NODE: SIGTERM, must exit 0 */
 	SCN_ACT_START,       /* start NODE (after kill) */
 	SCN_ACT_RESTART,     /* restart NODE: kill + start */
+	SCN_ACT_CRASH,       /* crash NODE: SIGKILL (start brings it back) */
+	SCN_ACT_WAIT_STEP,   /* wait step LABEL [TIME]: until that step's
+				message is in the trace (verb: the label) */
+	SCN_ACT_FAULT,       /* fault NODE drop|delay|clear ...: verb the
+				word, kv: proto, selector, to=, count=;
+				ms: the delay */
 };
 
 struct scn_action {

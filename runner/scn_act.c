@@ -225,6 +225,18 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 	long ms = 0;
 	int status = 0;
 
+	if (t->n >= 3 && t->n <= 4 && !strcmp(t->v[1], "step")) {
+		ms = 10000;
+		if (t->n == 4 && scn__duration(t->v[3], &ms))
+			return scn__fail(p, "bad duration '%s' (500ms, 2s)",
+					 t->v[3]);
+		if (strlen(t->v[2]) >= sizeof(a->verb))
+			return scn__fail(p, "step label too long");
+		a = new_action(p, SCN_ACT_WAIT_STEP, line);
+		snprintf(a->verb, sizeof(a->verb), "%s", t->v[2]);
+		a->ms = ms;
+		return 0;
+	}
 	if (t->n == 2) {
 		if (scn__duration(t->v[1], &ms))
 			return scn__fail(p, "bad duration '%s' (500ms, 2s)",
@@ -238,7 +250,7 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 		return scn__fail(p, "usage: wait DURATION | wait client USER "
 				    "registered|refreshed|deregistered|failed|"
 				    "page|login [status=N] [result=R] "
-				    "[DURATION]");
+				    "[DURATION] | wait step LABEL [DURATION]");
 	if (need_client_user(p, t->v[2]))
 		return -EINVAL;
 	ms = 10000;
@@ -273,6 +285,107 @@ int scn__act_wait(struct scn_parser *p, struct scn_toks *t, const char *line)
 	return 0;
 }
 
+/* The nodes whose sending path has the fault filter (lib/trace fault.c
+ * wired into their lib/sipt and lib/diam). */
+static const char *const fault_nodes[] = { "pcscf", "scscf", "hss", "wsf" };
+static const char *const diam_cmds[] = {
+	"CER", "CEA", "DWR", "DWA", "DPR", "DPA", "UAR", "UAA", "SAR",
+	"SAA", "LIR", "LIA", "MAR", "MAA", "RTR", "RTA", "PPR", "PPA",
+};
+
+/* A SIP selector: `*`, a method (upper case), a status or a class. */
+static bool sip_sel_ok(const char *w)
+{
+	size_t n = strlen(w);
+	bool digits = n == 3 && w[0] >= '1' && w[0] <= '6';
+
+	for (size_t i = 1; digits && i < 3; i++)
+		digits = (w[i] >= '0' && w[i] <= '9') ||
+			 (w[1] == 'x' && w[2] == 'x');
+	if (!strcmp(w, "*") || digits)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (w[i] < 'A' || w[i] > 'Z')
+			return false;
+	return n > 0 && n < 16;
+}
+
+/* to=NODE and count=N after the selector (and the delay). */
+static int fault_opts(struct scn_parser *p, struct scn_toks *t, int from)
+{
+	uint64_t v;
+
+	for (int i = from; i < t->n; i++) {
+		const char *w = t->v[i];
+
+		if (!strncmp(w, "count=", 6)) {
+			if (sv_to_u64(sv_from_cstr(w + 6), 1000000, &v) || !v)
+				return scn__fail(p, "bad count '%s'", w + 6);
+		} else if (!strncmp(w, "to=", 3)) {
+			if (scn__node_check(p, w + 3, false) ||
+			    scn__node_declared(p, w + 3))
+				return -EINVAL;
+		} else {
+			return scn__fail(p, "unknown fault setting '%s' "
+					    "(to=NODE, count=N)",
+					 w);
+		}
+	}
+	return 0;
+}
+
+/* fault NODE clear | fault NODE drop PROTO SEL [to=NODE] [count=N] |
+ * fault NODE delay PROTO SEL DURATION [to=NODE] [count=N] */
+int scn__act_fault(struct scn_parser *p, struct scn_toks *t, const char *line)
+{
+	struct scn_action *a;
+	bool clear = t->n == 3 && !strcmp(t->v[2], "clear");
+	bool delay = t->n > 2 && !strcmp(t->v[2], "delay");
+	bool diam = t->n > 3 && (!strcmp(t->v[3], "diam") ||
+				 !strcmp(t->v[3], "diameter"));
+	long ms = 0;
+	int opts = delay ? 6 : 5;
+
+	if (!clear && (t->n < opts || (!delay && strcmp(t->v[2], "drop")) ||
+		       (!diam && strcmp(t->v[3], "sip"))))
+		return scn__fail(p, "usage: fault NODE drop sip|diam MESSAGE "
+				    "[to=NODE] [count=N] | fault NODE delay "
+				    "sip|diam MESSAGE DURATION [to=NODE] "
+				    "[count=N] | fault NODE clear");
+	if (scn__node_check(p, t->v[1], false) ||
+	    scn__node_declared(p, t->v[1]))
+		return -EINVAL;
+	if (!scn__in_list(t->v[1], fault_nodes, ARRAY_SIZE(fault_nodes)))
+		return scn__fail(p, "fault: %s has no fault filter (pcscf, "
+				    "scscf, hss, wsf)",
+				 t->v[1]);
+	if (!clear && (diam ? strcmp(t->v[4], "*") &&
+				      !scn__in_list(t->v[4], diam_cmds,
+						    ARRAY_SIZE(diam_cmds))
+			    : !sip_sel_ok(t->v[4])))
+		return scn__fail(p, "fault: '%s' is not a %s message (%s)",
+				 t->v[4], diam ? "Diameter" : "SIP",
+				 diam ? "MAR, MAA, CER, DWR, ... or *"
+				      : "REGISTER, 200, 4xx or *");
+	if (delay && (scn__duration(t->v[5], &ms) || ms <= 0))
+		return scn__fail(p, "bad delay '%s' (500ms, 2s)", t->v[5]);
+	if (!clear && fault_opts(p, t, opts))
+		return -EINVAL;
+	a = new_action(p, SCN_ACT_FAULT, line);
+	snprintf(a->node, SCN_NAME_LEN, "%s", t->v[1]);
+	snprintf(a->verb, sizeof(a->verb), "%s", t->v[2]);
+	a->ms = ms;
+	a->nkv = clear ? 0 : (size_t)(t->n - 3 - (delay ? 1 : 0));
+	a->kv = xcalloc(a->nkv + 1, sizeof(char *));
+	for (size_t i = 0, k = 3; i < a->nkv; i++, k++) {
+		if (delay && k == 5)
+			k++;
+		a->kv[i] = xstrdup(i == 0 ? (diam ? "diameter" : "sip")
+					  : t->v[k]);
+	}
+	return 0;
+}
+
 int scn__act_node(struct scn_parser *p, struct scn_toks *t, const char *line)
 {
 	static const struct {
@@ -281,7 +394,7 @@ int scn__act_node(struct scn_parser *p, struct scn_toks *t, const char *line)
 	} kinds[] = {
 		{ "stop", SCN_ACT_STOP },	{ "resume", SCN_ACT_RESUME },
 		{ "kill", SCN_ACT_KILL },	{ "start", SCN_ACT_START },
-		{ "restart", SCN_ACT_RESTART },
+		{ "restart", SCN_ACT_RESTART }, { "crash", SCN_ACT_CRASH },
 	};
 	struct scn_action *a;
 

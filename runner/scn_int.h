@@ -47,6 +47,8 @@ int scn__act_client(struct scn_parser *p, struct scn_toks *t,
 		    const char *line);
 int scn__act_wait(struct scn_parser *p, struct scn_toks *t,
 		  const char *line);
+int scn__act_fault(struct scn_parser *p, struct scn_toks *t,
+		    const char *line);
 int scn__act_node(struct scn_parser *p, struct scn_toks *t,
 		  const char *line);
 

@@ -42,7 +42,9 @@ const struct conf_key scscf_conf_keys[] = {
 	K("hss_realm", CONF_STR, hss_realm, "ims.example.com",
 	  "Destination-Realm of MAR/SAR", 0, 0),
 	K("cx_timeout_ms", CONF_INT, cx_timeout_ms, "5000",
-	  "Cx answer timeout; then 504 HSS timeout", 1, 600000),
+	  "Cx answer timeout; then 503 HSS unavailable", 1, 600000),
+	K("retry_after_s", CONF_INT, retry_after_s, "30",
+	  "Retry-After of a 503 when the HSS does not answer", 0, 86400),
 	K("watchdog_ms", CONF_INT, watchdog_ms, "30000",
 	  "Diameter watchdog interval (RFC 3539 Tw)", 100, 3600000),
 	K("db", CONF_STR, db, "var/scscf/scscf.db",
@@ -191,9 +193,14 @@ void scscf__pend_free(struct scscf_pend *p)
 
 int scscf__cx_status(int status, const struct diam_cx *cx, const char **reason)
 {
-	if (status == -ETIMEDOUT) {
-		*reason = "HSS timeout";
-		return 504;
+	/* The HSS is not there (RFC 6733 §5.5.4 watchdog, no connection,
+	 * no answer) or says it cannot serve now: temporary, 503. */
+	if (status == -ETIMEDOUT || status == -ECONNRESET ||
+	    (!status && cx && !cx->experimental &&
+	     (cx->result == DIAM_UNABLE_TO_DELIVER ||
+	      cx->result == DIAM_TOO_BUSY))) {
+		*reason = "HSS unavailable";
+		return 503;
 	}
 	*reason = "HSS error";
 	if (status || !cx || !cx->experimental)
@@ -241,6 +248,8 @@ void scscf__reply(struct scscf *s, struct sipt_strans *st, int status,
 	print_start(s, &b, st, status, reason);
 	if (extra)
 		buf_puts(&b, extra);
+	else if (status == 503) /* RFC 3261 §20.33: when to try again */
+		buf_printf(&b, "Retry-After: %ld\r\n", s->conf->retry_after_s);
 	sip_print_end(&b, NULL, NULL, 0);
 	send_reply(s, st, &b);
 	buf_close(&b);
@@ -469,6 +478,7 @@ static int sipt_start(struct scscf *s)
 	sc.request_cb = on_request;
 	sc.trace_cb = on_sip_trace;
 	sc.arg = s;
+	app_sipt_fault(&sc, s->trace);
 	return sipt_new(&s->sipt, s->loop, &sc);
 }
 
@@ -494,6 +504,7 @@ static int cx_start(struct scscf *s)
 	dc.request_timeout_ms = (uint64_t)c->cx_timeout_ms;
 	h.trace = on_diam_trace;
 	h.arg = s->trace;
+	app_diam_fault(&h, s->trace);
 	rc = diam_peer_connect(&s->peer, s->loop, &dc, &h,
 			       (struct sockaddr *)&ss);
 out:

@@ -20,8 +20,14 @@
  *   403 "Wrong credentials"     wrong Digest response (after SAR
  *                               AUTHENTICATION_FAILURE)
  *   500 "HSS error"             any other Cx failure or malformed answer
- *   504 "HSS timeout"           no answer within cx_timeout_ms (also while
- *                               the HSS is unreachable)
+ *   503 "HSS unavailable"       no answer within cx_timeout_ms (also while
+ *       + Retry-After           the HSS is unreachable), the connection
+ *                               lost before the answer, or Result-Code
+ *                               3002/3004: the fault is temporary and
+ *                               not the UE's; RFC 3261 §21.5.4 (503 with
+ *                               Retry-After: when to try again) rather
+ *                               than 504, which gives the UE no hint.
+ *                               Retry-After: retry_after_s.
  *   500 "Out of order"          RFC 3261 §10.3 step 7 Call-ID/CSeq rule
  *   420 + Unsupported           Require with an option other than path
  *                               and gin
@@ -65,6 +71,7 @@ struct scscf_conf {
 	char *origin_host, *origin_realm;
 	char *hss_realm; /* Destination-Realm */
 	long cx_timeout_ms, watchdog_ms;
+	long retry_after_s; /* in a 503 (HSS unavailable) */
 	char *db;                /* SQLite file; empty: memory only */
 	char *digest_algorithms; /* "SHA-256,MD5": preference order */
 	long nonce_lifetime_s, reg_await_auth_s;

@@ -29,7 +29,9 @@ static const char schema[] =
 	" expires_at INTEGER NOT NULL, path TEXT NOT NULL,"
 	" call_id TEXT NOT NULL, cseq INTEGER NOT NULL,"
 	" instance TEXT, reg_id TEXT);"
-	"CREATE INDEX IF NOT EXISTS binding_reg ON binding (impu, impi);";
+	"CREATE INDEX IF NOT EXISTS binding_reg ON binding (impu, impi);"
+	"CREATE TABLE IF NOT EXISTS secret ("
+	" name TEXT PRIMARY KEY, value BLOB NOT NULL);";
 
 enum {
 	ST_BEGIN = 0,
@@ -322,6 +324,39 @@ static int load_bindings(struct scscf *s, struct scscf_store *st)
 	return rc == SQLITE_DONE ? 0 : fail(st, "load bindings");
 }
 
+/* The Digest nonce key lives as long as the bindings: a UE that
+ * refreshes with the nonce it holds (next nc, RFC 7616 §3.3) after the
+ * S-CSCF restarted or crashed is not challenged again. Kept if stored,
+ * else the one drawn at start is stored. */
+static int nonce_key_keep(struct scscf *s, struct scscf_store *st)
+{
+	static const char *const q_sql[] = {
+		"SELECT value FROM secret WHERE name = 'nonce_key'",
+		"INSERT OR REPLACE INTO secret (name, value) "
+		"VALUES ('nonce_key', ?)",
+	};
+	unsigned char *key = s->nkey.key;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, q_sql[0], -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "load secret");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW &&
+	    sqlite3_column_bytes(q, 0) == (int)sizeof(s->nkey.key)) {
+		memcpy(key, sqlite3_column_blob(q, 0), sizeof(s->nkey.key));
+		sqlite3_finalize(q);
+		return 0;
+	}
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(st->db, q_sql[1], -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "save secret");
+	sqlite3_bind_blob(q, 1, key, (int)sizeof(s->nkey.key), SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(st, "save secret");
+}
+
 static void on_commit_closed(uv_handle_t *h)
 {
 	free(h);
@@ -367,6 +402,8 @@ int scscf__store_open(struct scscf *s, const char *path,
 	rc = load_regs(s, st);
 	if (!rc)
 		rc = load_bindings(s, st);
+	if (!rc)
+		rc = nonce_key_keep(s, st);
 	if (rc)
 		goto fail;
 	log_info("db %s: %zu registration(s) loaded", path, s->nregs);

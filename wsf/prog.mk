@@ -1,7 +1,7 @@
 PROGS          += wsf
 wsf_SRCS       := wsf/main.c wsf/wsf.c wsf/flow.c wsf/proxy.c wsf/tokencheck.c \
                   wsf/range.c wsf/gin.c
-wsf_MODS       := base conf trace app sip sipt digest tls http ws token ims
+wsf_MODS       := base conf trace app sip sipt appsip digest tls http ws token ims
 
 COMPONENT_TESTS += wsf
 ctest_wsf_SRCS := wsf/wsf.c wsf/flow.c wsf/proxy.c wsf/tokencheck.c \

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "app/app_sip.h"
 #include "wsf_int.h"
 
 static const char *const transports[] = { "udp", "tcp", NULL };
@@ -446,6 +447,7 @@ static int sip_setup(struct wsf *w, char *err, size_t errlen)
 	sc.request_cb = wsf__on_request;
 	sc.trace_cb = on_sip_trace;
 	sc.arg = w;
+	app_sipt_fault(&sc, w->trace);
 	rc = sipt_new(&w->sipt, w->loop, &sc);
 	if (rc) {
 		w->sipt = NULL;

@@ -102,6 +102,13 @@ int app_init(const struct conf_cli *cli, const struct conf_key *keys,
 			cli->prog, common->trace_file, strerror(-rc));
 		return -1;
 	}
+	rc = trace_fault_open(trace, common->fault_file);
+	if (rc) {
+		fprintf(stderr, "%s: bad setting: fault_file: %s: %s\n",
+			cli->prog, common->fault_file, strerror(-rc));
+		trace_close(trace);
+		return -1;
+	}
 	return 0;
 }
 

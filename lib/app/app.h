@@ -24,6 +24,7 @@ struct app_common {
 	char *trace_file; /* owned */
 	char *trace_node; /* owned */
 	long seed;
+	char *fault_file; /* owned; "" = no fault injection */
 };
 
 /* Their conf_key rows, for a config struct T with a `common` member. */
@@ -37,7 +38,11 @@ struct app_common {
 	  "this process's name in the trace", 0, 0, NULL }, \
 	{ "seed", CONF_INT, offsetof(T, common.seed), "0", \
 	  "random seed: 0 = from the OS, N = reproducible tags, branches, " \
-	  "nonces and icids", 0, 0, NULL }
+	  "nonces and icids", 0, 0, NULL }, \
+	{ "fault_file", CONF_STR, offsetof(T, common.fault_file), "", \
+	  "fault rules (drop or delay messages), re-read on SIGUSR1; the " \
+	  "scenario runner's `fault` actions write it (empty: off)", 0, 0, \
+	  NULL }
 
 /*
  * The usual start of a main(): parses the command line into conf (see
@@ -89,6 +94,13 @@ int app_run(uv_loop_t *loop);
  * result). In lib/app/app_diam.c: link module `appdiam` (needs diam). */
 void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
 		    const struct sockaddr *peer, const void *raw, size_t len);
+/* The fault filter of a Diameter peer (diam_filter_cb; arg: the struct
+ * trace): trace_fault_check, and a dropped message traced as "drop". */
+int app_fault_diam(void *arg, const struct sockaddr *local,
+		   const struct sockaddr *peer, const void *raw, size_t len);
+struct diam_handlers;
+/* Sets h's filter to app_fault_diam when t has fault rules, else nothing. */
+void app_diam_fault(struct diam_handlers *h, struct trace *t);
 
 /* Makes sure the parent directory of `path` exists (mkdir -p). */
 int app_mkdir_parent(const char *path);

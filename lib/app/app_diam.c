@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "diam/diam.h"
+#include "diam/diam_peer.h"
 
 /* Summary: "MAR user=alice@ims.example.com" for requests, "MAA 2001" or
  * "MAA exp 5001" for answers; the raw bytes carry everything else. */
@@ -32,8 +33,9 @@ static void summarize(char *out, size_t n, const void *raw, size_t len)
 			 exp ? "exp " : "", rc);
 }
 
-void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
-		    const struct sockaddr *peer, const void *raw, size_t len)
+static void emit(struct trace *t, enum trace_dir dir,
+		 const struct sockaddr *local, const struct sockaddr *peer,
+		 const void *raw, size_t len)
 {
 	char summary[192];
 
@@ -41,7 +43,7 @@ void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
 		return;
 	summarize(summary, sizeof(summary), raw, len);
 	trace_emit(t, &(struct trace_event){
-			      .dir = sent ? TRACE_SEND : TRACE_RECV,
+			      .dir = dir,
 			      .proto = "diameter",
 			      .transport = "tcp",
 			      .local = local,
@@ -50,4 +52,28 @@ void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
 			      .raw = raw,
 			      .len = len,
 		      });
+}
+
+void app_trace_diam(struct trace *t, bool sent, const struct sockaddr *local,
+		    const struct sockaddr *peer, const void *raw, size_t len)
+{
+	emit(t, sent ? TRACE_SEND : TRACE_RECV, local, peer, raw, len);
+}
+
+int app_fault_diam(void *arg, const struct sockaddr *local,
+		   const struct sockaddr *peer, const void *raw, size_t len)
+{
+	int v = trace_fault_check(arg, "diameter", peer, raw, len);
+
+	if (v < 0)
+		emit(arg, TRACE_DROP, local, peer, raw, len);
+	return v;
+}
+
+void app_diam_fault(struct diam_handlers *h, struct trace *t)
+{
+	if (!t || !t->fault)
+		return;
+	h->filter = app_fault_diam;
+	h->filter_arg = t;
 }

@@ -19,6 +19,41 @@ void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc)
 	sc->limits.max_trans = (unsigned)s->max_trans;
 }
 
+static int fault_sip(struct sipt *s, const char *transport,
+		     const struct sockaddr *local, const struct sockaddr *peer,
+		     const char *bytes, size_t len, void *arg)
+{
+	int v = trace_fault_check(arg, "sip", peer, bytes, len);
+	struct sv first, all = { bytes, len };
+	char lower[8] = "";
+
+	UNUSED(s);
+	if (v >= 0 || !trace_on(arg))
+		return v;
+	sv_split(all, '\r', &first);
+	for (size_t i = 0; transport[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)(transport[i] | 0x20);
+	trace_emit(arg, &(struct trace_event){
+				.dir = TRACE_DROP,
+				.proto = "sip",
+				.transport = lower,
+				.local = local,
+				.peer = peer,
+				.summary = first,
+				.raw = bytes,
+				.len = len,
+			});
+	return v;
+}
+
+void app_sipt_fault(struct sipt_conf *sc, struct trace *t)
+{
+	if (!t || !t->fault)
+		return;
+	sc->filter_cb = fault_sip;
+	sc->filter_arg = t;
+}
+
 /* One entry: "ip", "ip:port", "[v6]" or "[v6]:port". *port 0 = any. */
 static int entry_parse(struct sv e, struct sockaddr_storage *ss, uint16_t *port)
 {

@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "sipt/sipt.h"
+#include "trace/trace.h"
 
 struct app_sip {
 	long t1_ms, t2_ms, t4_ms; /* RFC 3261 §17.1.1.1 */
@@ -48,5 +49,9 @@ int app_addr_list_check(const char *list, char *err, size_t n);
 
 /* Copies the timers and limits into sc (the rest of sc is the caller's). */
 void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc);
+/* Sets sc's fault filter when t has fault rules (fault_file): each message
+ * about to leave goes through trace_fault_check; a dropped one is traced
+ * with dir "drop". Without a fault_file the filter stays off. */
+void app_sipt_fault(struct sipt_conf *sc, struct trace *t);
 
 #endif

@@ -8,5 +8,5 @@ appdiam_MODS := base trace appdiam
 
 MODULES      += appsip
 appsip_SRCS  := lib/app/app_sip.c
-appsip_MODS  := base sip sipt appsip
+appsip_MODS  := base sip sipt trace appsip
 UNIT_TESTS   += appsip

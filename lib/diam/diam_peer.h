@@ -60,6 +60,12 @@ typedef void(diam_trace_cb)(void *arg, enum diam_dir dir,
 			    const struct sockaddr *local,
 			    const struct sockaddr *remote, const void *raw,
 			    size_t len);
+/* Asked before a message is written, for fault injection (lib/trace): 0
+ * write it, < 0 drop it (never written nor traced as sent), N > 0 write
+ * it N ms later on the connection then open, if any (traced then). */
+typedef int(diam_filter_cb)(void *arg, const struct sockaddr *local,
+			    const struct sockaddr *remote, const void *raw,
+			    size_t len);
 /* An incoming Cx request, already validated. Answer with
  * diam_peer_send_answer[_cx]() now or later. */
 typedef void(diam_request_cb)(struct diam_peer *p, const struct diam_msg *req,
@@ -76,6 +82,8 @@ struct diam_handlers {
 	diam_state_cb *state;	  /* may be NULL */
 	diam_trace_cb *trace;	  /* may be NULL */
 	void *arg;
+	diam_filter_cb *filter;	  /* NULL: off (no cost) */
+	void *filter_arg;
 };
 
 /* Client side: starts connecting to remote. conf and h are copied (conf's

@@ -114,7 +114,7 @@ static void on_write(uv_write_t *req, int status)
 	}
 }
 
-static int conn_write(struct diam_peer *p, const void *msg, size_t len)
+int diam__conn_write(struct diam_peer *p, const void *msg, size_t len)
 {
 	struct wreq *w;
 	uv_buf_t b;
@@ -134,7 +134,7 @@ static int conn_write(struct diam_peer *p, const void *msg, size_t len)
 
 static int write_buf(struct diam_peer *p, struct buf *b, int built)
 {
-	int err = built ? built : conn_write(p, b->data, b->len);
+	int err = built ? built : diam__write(p, b->data, b->len);
 
 	buf_close(b);
 	return err;
@@ -255,7 +255,7 @@ static void pending_flush(struct diam_peer *p)
 	for (struct diam__pending *q = p->ph; q && p->tcp_active; q = q->next) {
 		if (!q->raw)
 			continue;
-		conn_write(p, q->raw, q->len);
+		diam__write(p, q->raw, q->len);
 		free(q->raw);
 		q->raw = NULL;
 	}
@@ -764,7 +764,7 @@ int diam_peer_send_request(struct diam_peer *p, const void *msg, size_t len,
 	diam__put_be32((uint8_t *)q->raw + 16, next_e2e(p));
 	q->deadline = uv_now(p->loop) + TREQ(p);
 	if (p->state == PS_OPEN) {
-		err = conn_write(p, q->raw, len);
+		err = diam__write(p, q->raw, len);
 		if (err) {
 			free(q->raw);
 			free(q);
@@ -790,5 +790,5 @@ int diam_peer_send_answer(struct diam_peer *p, const void *msg, size_t len)
 {
 	if (p->state != PS_OPEN && p->state != PS_CLOSING)
 		return -ENOTCONN;
-	return conn_write(p, msg, len);
+	return diam__write(p, msg, len);
 }

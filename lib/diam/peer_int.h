@@ -56,6 +56,11 @@ struct diam_peer {
 	uint64_t sess_hi, sess_lo;
 };
 
+/* peer.c: writes (and traces) one message now, without the filter. */
+int diam__conn_write(struct diam_peer *p, const void *msg, size_t len);
+/* hold.c: diam__conn_write unless h.filter drops or delays it (then 0). */
+int diam__write(struct diam_peer *p, const void *msg, size_t len);
+
 /* server.c -> peer.c: a peer for an accepted connection (the server
  * holds the returned reference); NULL if accept failed. */
 struct diam_peer *diam__peer_accept(struct diam_server *s, uv_loop_t *loop,

@@ -256,6 +256,15 @@ void sipt__trace(struct sipt *s, enum sipt_dir dir, const struct sipt_flow *f,
 int sipt__flow_send(struct sipt_flow *f, const char *p, size_t len)
 {
 	struct sipt *s = f->sipt;
+
+	if (s && !s->closing && s->conf.filter_cb && sipt__hold(f, p, len))
+		return 0; /* a fault rule dropped or delayed it */
+	return sipt__flow_send_now(f, p, len);
+}
+
+int sipt__flow_send_now(struct sipt_flow *f, const char *p, size_t len)
+{
+	struct sipt *s = f->sipt;
 	int err;
 
 	if (!s || s->closing)
@@ -543,6 +552,7 @@ void sipt_close(struct sipt *s, sipt_close_cb *cb, void *arg)
 	/* No callbacks from here on: transactions go first, silently. */
 	sipt__ctrans_drop_all(s);
 	sipt__strans_drop_all(s);
+	sipt__held_drop_all(s);
 	while ((f = s->flows)) {
 		obj_ref(f);
 		sipt__flow_unlink(f, -ECANCELED);

@@ -121,6 +121,14 @@ typedef void sipt_trace_cb(struct sipt *s, enum sipt_dir dir,
 			   const char *transport, const struct sockaddr *local,
 			   const struct sockaddr *peer, const char *bytes,
 			   size_t len, void *arg);
+/* Asked before a message leaves, for fault injection (lib/trace): 0 send
+ * it, < 0 drop it (never sent nor traced as sent), N > 0 send it N ms
+ * later (traced then; dropped if the stack closes first). transport is
+ * sipt_proto_name's. */
+typedef int sipt_filter_cb(struct sipt *s, const char *transport,
+			   const struct sockaddr *local,
+			   const struct sockaddr *peer, const char *bytes,
+			   size_t len, void *arg);
 typedef void sipt_close_cb(void *arg);
 
 struct sipt_conf {
@@ -145,6 +153,8 @@ struct sipt_conf {
 	sipt_trace_cb *trace_cb; /* every message crossing a socket;
 				    transport is lowercase ("udp", "tcp") */
 	void *arg;               /* passed to all three callbacks */
+	sipt_filter_cb *filter_cb; /* NULL: off (no cost) */
+	void *filter_arg;
 };
 
 /* Creates the stack and binds the listeners. On failure (-EADDRINUSE,

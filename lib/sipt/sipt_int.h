@@ -62,6 +62,8 @@ struct sipt {
 	struct hmap ctrans; /* struct sipt_ctrans by key; holds a ref each */
 	size_t ntrans;
 
+	struct sipt__held *held; /* messages a fault rule delays (hold.c) */
+
 	unsigned nhandles; /* open uv handles we wait for on close */
 	bool closing;
 	sipt_close_cb *close_cb;
@@ -74,6 +76,8 @@ void sipt__trace(struct sipt *s, enum sipt_dir dir, const struct sipt_flow *f,
 		 const char *p, size_t len);
 /* Traces and sends through f->ops (TCP traces itself when bytes leave). */
 int sipt__flow_send(struct sipt_flow *f, const char *p, size_t len);
+/* sipt__flow_send without the fault filter. */
+int sipt__flow_send_now(struct sipt_flow *f, const char *p, size_t len);
 /* Sends to d; *used (optional) gets a reference to the flow used. */
 int sipt__send_dest(struct sipt *s, const struct sipt_dest *d, const char *p,
 		    size_t len, struct sipt_flow **used);
@@ -85,6 +89,11 @@ bool sipt__addr_eq(const struct sockaddr *a, const struct sockaddr *b);
 /* Numeric text of a sockaddr's IP (no port, no brackets). */
 void sipt__ip_print(const struct sockaddr *sa, char *out, size_t n);
 uint16_t sipt__addr_port(const struct sockaddr *sa);
+
+/* hold.c: 1 if conf.filter_cb dropped or delayed the message, else 0. */
+int sipt__hold(struct sipt_flow *f, const char *p, size_t len);
+/* Frees the delayed messages (the stack closes). */
+void sipt__held_drop_all(struct sipt *s);
 
 /* transp.c */
 int sipt__udp_open(struct sipt *s);

@@ -14,6 +14,7 @@
 int trace_open(struct trace *t, const char *path, const char *node)
 {
 	t->fd = -1;
+	t->fault = NULL;
 	buf_init(&t->line);
 	snprintf(t->node, sizeof(t->node), "%s", node ? node : "?");
 	if (!path || !*path)
@@ -28,6 +29,7 @@ void trace_close(struct trace *t)
 		close(t->fd);
 	t->fd = -1;
 	buf_close(&t->line);
+	trace__fault_free(t);
 }
 
 bool trace_on(const struct trace *t)
@@ -101,7 +103,10 @@ void trace_emit(struct trace *t, const struct trace_event *ev)
 		   "\"peer\":\"%s\",\"summary\":\"",
 		   (unsigned long long)(now / 1000000),
 		   (unsigned long long)(now % 1000000), t->node,
-		   ev->dir == TRACE_SEND ? "send" : "recv", ev->proto,
+		   ev->dir == TRACE_SEND   ? "send"
+		   : ev->dir == TRACE_DROP ? "drop"
+					   : "recv",
+		   ev->proto,
 		   ev->transport, local, peer);
 	trace_json_escape(b, ev->summary);
 	buf_printf(b, "\",\"len\":%zu,\"raw\":\"", ev->len);

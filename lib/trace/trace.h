@@ -10,7 +10,8 @@
  *
  *   t          wall-clock seconds since the epoch, microsecond precision
  *   node       the process's trace name (config key trace_node)
- *   dir        "send" or "recv", seen from `node`
+ *   dir        "send" or "recv", seen from `node`; "drop": a message a
+ *              fault rule (below) kept from being sent
  *   proto      "sip", "diameter" (later "http", "ws")
  *   transport  "udp", "tcp" (later "tls", "ws", "wss")
  *   local/peer "ip:port" ("[v6]:port" for IPv6)
@@ -29,12 +30,16 @@
 
 #include "base/base.h"
 
-enum trace_dir { TRACE_RECV = 0, TRACE_SEND };
+/* TRACE_DROP: a message a fault rule kept from the wire (dir "drop"). */
+enum trace_dir { TRACE_RECV = 0, TRACE_SEND, TRACE_DROP };
+
+struct trace_fault;
 
 struct trace {
 	int fd;        /* -1 when off */
 	char node[32];
 	struct buf line; /* reused for every event: no allocation per line */
+	struct trace_fault *fault; /* owned; NULL: no fault rules (fault.c) */
 };
 
 /* Opens the sink. path NULL or "" leaves it off. -errno on open failure. */
@@ -54,6 +59,34 @@ struct trace_event {
 };
 
 void trace_emit(struct trace *t, const struct trace_event *ev);
+
+/*
+ * Fault injection on the sending path (fault.c), for the scenario runner's
+ * `fault` actions: rules read from a file, one per line,
+ *
+ *   ID drop  PROTO SEL [to=ADDR[,ADDR...]] [count=N]
+ *   ID delay PROTO SEL MS [to=ADDR[,ADDR...]] [count=N]
+ *
+ * ID: a number naming the rule (its counter survives a reload); PROTO:
+ * sip or diameter; SEL: `*`, a SIP method (REGISTER), status (200) or
+ * class (4xx), or a Diameter command (MAR, MAA, CER, DWR ...); ADDR:
+ * "ip:port" of the destination; count: the first N matching messages
+ * only (0 or absent: all). The first rule that matches a message decides.
+ *
+ * trace_fault_open reads the file (missing = no rule) and re-reads it
+ * whenever the process gets SIGUSR1: the signal handler only bumps a
+ * counter, the next message checked reloads (the one signal-flag global,
+ * the way a handler must talk to the program). Off (t->fault NULL) costs
+ * one test per message. -errno if path is unusable.
+ */
+int trace_fault_open(struct trace *t, const char *path);
+/* What to do with a message about to be sent: 0 send it, -1 drop it,
+ * N > 0 send it N ms late. proto: "sip" or "diameter". */
+int trace_fault_check(struct trace *t, const char *proto,
+		      const struct sockaddr *peer, const void *raw,
+		      size_t len);
+/* trace_close's part: frees the rules. */
+void trace__fault_free(struct trace *t);
 
 /* "ip:port" or "[ip]:port" of an AF_INET/AF_INET6 address; "-" if NULL. */
 void trace_addr_str(const struct sockaddr *sa, char *dst, size_t n);

@@ -66,6 +66,22 @@ static const struct {
 	  "transport must be udp or tcp" },
 	{ HEAD "user alice\nwait client alice registred\n", "usage: wait" },
 	{ HEAD "wait 5parsecs\n", "bad duration" },
+	/* fault actions */
+	{ HEAD "crash scscf\nstart scscf\nwait step 1 2s\n"
+	       "fault pcscf drop sip REGISTER to=scscf count=1\n"
+	       "fault hss delay diam MAA 1500ms\nfault pcscf clear\n"
+	       "step 1 client -> pcscf SIP REGISTER\n"
+	       "step 2 pcscf -> scscf SIP REGISTER dropped\n",
+	  NULL },
+	{ HEAD "wait step 7\nstep 1 client -> pcscf SIP REGISTER\n",
+	  "t.scn:4: wait step 7: no `step 7` line" },
+	{ HEAD "fault client drop sip REGISTER\n", "has no fault filter" },
+	{ HEAD "fault pcscf drop sip register\n", "is not a SIP message" },
+	{ HEAD "fault hss drop diam MAX\n", "is not a Diameter message" },
+	{ HEAD "fault hss delay diam MAA\n", "usage: fault" },
+	{ HEAD "fault pcscf drop sip 200 to=wsf\n", "not in the `nodes`" },
+	{ HEAD "fault pcscf drop sip 4xx count=0\n", "bad count" },
+	{ HEAD "crash\n", "usage: crash NODE" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  header X == \"abc\n",
 	  "unterminated" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  count param X y == 1\n",

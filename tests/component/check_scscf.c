@@ -762,8 +762,8 @@ START_TEST(test_hss_down)
 	struct env *e = env_new(o, false);
 	const struct sip_msg *m;
 
-	m = alice_initial(e, 1, CONTACT1, 504);
-	ck_assert(sv_eq_cstr(m->reason, "HSS timeout"));
+	m = alice_initial(e, 1, CONTACT1, 503);
+	ck_assert(sv_eq_cstr(m->reason, "HSS unavailable"));
 	/* Closing with a MAR pending frees it (LSan) without a callback */
 	ue_send(e, &(struct reg_req){ .user = "alice", .cseq = 2 });
 	spin(e, 20);

@@ -49,9 +49,14 @@ expect_fail $SCN/neg-forbid.scn \
 # scenario's own timeout, and the steps past the MAR are named.
 expect_fail $SCN/neg-silent.scn \
 	'^step 4 +hss -> scscf +Diameter MAA +FAILED: no Diameter MAA' \
-	'^step 5 +scscf -> pcscf +SIP 401 +FAILED: .*instead: SIP/2.0 504' \
+	'^step 5 +scscf -> pcscf +SIP 401 +FAILED: .*instead: SIP/2.0 503' \
 	'^error: line [0-9]+: `wait +client alice registered'
 [ $TOOK -le 25 ] || fail "the frozen-node scenario took $TOOK s (timeout 20 s)"
+# Dropped messages (a fault rule): no plain step matches them, and a
+# `wait step` for a step that never comes fails after its own 2 s.
+expect_fail $SCN/neg-fault.scn \
+	'^step 2 +pcscf -> scscf +SIP REGISTER +FAILED: no SIP REGISTER .*(dropped)' \
+	'^error: line [0-9]+: `wait +step 3 2s`: step 3 not seen within 2000 ms'
 
 run $SCN/invalid.scn
 [ $RC -eq 2 ] || { cat "$OUT"; fail "invalid scenario: exit status $RC, expected 2"; }

@@ -163,7 +163,8 @@ static void on_guard(uv_timer_t *g)
 static void ptest_init(struct ptest *t, uv_timer_cb tick)
 {
 	struct sockaddr_in sin;
-	struct diam_handlers sh = { srv_request, NULL, srv_trace, t };
+	struct diam_handlers sh = { .request = srv_request, .trace = srv_trace,
+				     .arg = t };
 
 	memset(t, 0, sizeof(*t));
 	ck_assert_int_eq(uv_loop_init(&t->loop), 0);
@@ -203,7 +204,8 @@ static void ptest_run(struct ptest *t)
 
 static void client_start(struct ptest *t)
 {
-	struct diam_handlers ch = { NULL, cli_state, cli_trace, t };
+	struct diam_handlers ch = { .state = cli_state, .trace = cli_trace,
+				     .arg = t };
 
 	ck_assert_int_eq(diam_peer_connect(&t->cli, &t->loop, &t->cconf, &ch,
 					   (struct sockaddr *)&t->addr),
@@ -278,7 +280,8 @@ END_TEST
 static void reconnect_tick(uv_timer_t *h)
 {
 	struct ptest *t = h->data;
-	struct diam_handlers sh = { srv_request, NULL, srv_trace, t };
+	struct diam_handlers sh = { .request = srv_request, .trace = srv_trace,
+				     .arg = t };
 
 	switch (t->step) {
 	case 0:
