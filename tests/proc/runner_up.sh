@@ -37,7 +37,9 @@ grep -q "127.0.0.1:$PCSCF_PORT udp+tcp" "$WORK/a.log" || fail "table lacks the P
 ok "imstb up runs hss ($PID_hss), scscf ($PID_scscf), pcscf ($PID_pcscf), wws ($PID_wws), wsf ($PID_wsf)"
 HUB=$(sed -n 's|^  live ladder: \(http://[^ ]*\)/$|\1|p' "$WORK/a.log")
 [ -n "$HUB" ] || { cat "$WORK/a.log"; fail "no live ladder URL"; }
-curl -sf "$HUB/" | grep -q '<title>imstb live ladder</title>' || fail "GET $HUB/"
+# Whole page first: grep -q exiting early would fail curl under pipefail.
+page=$(curl -sf "$HUB/") || fail "GET $HUB/"
+grep -q '<title>imstb live ladder</title>' <<<"$page" || fail "GET $HUB/: no title"
 ok "the live ladder answers on $HUB"
 
 # It serves: client-sim registers alice through it, one shot.
