@@ -655,6 +655,7 @@ int hss_new(struct hss **out, uv_loop_t *loop, const struct hss_conf *conf,
 	err = hss_db_open(conf, &h->store);
 	if (err)
 		goto fail;
+	hss_store_offload_checkpoints(h->store, loop, conf->db);
 	memset(&dc, 0, sizeof(dc));
 	dc.local.host = conf->origin_host;
 	dc.local.realm = conf->origin_realm;

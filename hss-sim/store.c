@@ -8,6 +8,8 @@
  */
 #include "store.h"
 
+#include "app/app_db.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -99,6 +101,7 @@ struct hss_store {
 	sqlite3_stmt *stmt[S_COUNT];
 	int depth; /* transaction nesting */
 	bool batch; /* depth 1 is a batch (hss_store_batch_begin) */
+	struct app_db_ckpt *ckpt; /* owned; NULL: SQLite checkpoints */
 	/* the wildcard table, compiled: wcs tags are indexes in ranges */
 	struct hss_impu_list ranges;
 	struct ims_wcset *wcs;
@@ -126,8 +129,8 @@ static int db_err(struct hss_store *st, int rc)
 /* Binds args by the letters of fmt: 't' text (NULL binds NULL), 'i'
  * int64_t, 'u' unsigned. Text is bound SQLITE_STATIC: the caller keeps it
  * alive until the statement is reset. */
-static sqlite3_stmt *bind(struct hss_store *st, enum sid id, const char *fmt,
-			  ...)
+static sqlite3_stmt *bindv(struct hss_store *st, enum sid id, const char *fmt,
+			   ...)
 {
 	sqlite3_stmt *s = st->stmt[id];
 	va_list ap;
@@ -213,6 +216,13 @@ bool hss_store_batch_begin(struct hss_store *st)
 		return false;
 	st->batch = true;
 	return true;
+}
+
+void hss_store_offload_checkpoints(struct hss_store *st, uv_loop_t *loop,
+				   const char *path)
+{
+	if (!st->ckpt)
+		st->ckpt = app_db_ckpt_start(loop, st->db, path, 1000);
 }
 
 int hss_store_batch_end(struct hss_store *st, int err)
@@ -354,6 +364,7 @@ void hss_store_close(struct hss_store *st)
 	if (!st)
 		return;
 	hss_store_batch_end(st, 0);
+	app_db_ckpt_stop(st->ckpt, st->db);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -395,8 +406,9 @@ int hss_store_sub_add(struct hss_store *st, const char *impi,
 	r = realm ? xstrdup(realm) : sv_dup(own);
 	ha1(EVP_md5(), impi, r, password, md5);
 	ha1(EVP_sha256(), impi, r, password, sha);
-	err = run(st, bind(st, S_SUB_ADD, "tttttu", impi, r, password, md5, sha,
-			   schemes),
+	err = run(st,
+		  bindv(st, S_SUB_ADD, "tttttu", impi, r, password, md5, sha,
+			schemes),
 		  NULL);
 out:
 	free(r);
@@ -416,7 +428,7 @@ static void sub_read(sqlite3_stmt *s, struct hss_sub *o, bool copy)
 int hss_store_sub_get(struct hss_store *st, const char *impi,
 		      struct hss_sub *out)
 {
-	sqlite3_stmt *s = bind(st, S_SUB_GET, "t", impi);
+	sqlite3_stmt *s = bindv(st, S_SUB_GET, "t", impi);
 	int err = row(st, s);
 
 	memset(out, 0, sizeof(*out));
@@ -452,7 +464,7 @@ int hss_store_sub_list(struct hss_store *st, hss_sub_cb *cb, void *arg)
 int hss_store_sub_remove(struct hss_store *st, const char *impi)
 {
 	int n = 0;
-	int err = run(st, bind(st, S_SUB_DEL, "t", impi), &n);
+	int err = run(st, bindv(st, S_SUB_DEL, "t", impi), &n);
 
 	st->ranges_stale = true;
 	return err ? err : n ? 0 : -ENOENT;
@@ -461,7 +473,7 @@ int hss_store_sub_remove(struct hss_store *st, const char *impi)
 int hss_store_auth_get(struct hss_store *st, const char *impi,
 		       const char *realm, struct hss_auth *out)
 {
-	sqlite3_stmt *s = bind(st, S_AUTH_GET, "tt", impi, realm);
+	sqlite3_stmt *s = bindv(st, S_AUTH_GET, "tt", impi, realm);
 	int err = row(st, s);
 
 	memset(out, 0, sizeof(*out));
@@ -488,12 +500,12 @@ static int set_for(struct hss_store *st, const char *impi, int64_t *iset)
 	int err;
 
 	if (*iset == 0) {
-		err = run(st, bind(st, S_SET_NEW, "t", impi), NULL);
+		err = run(st, bindv(st, S_SET_NEW, "t", impi), NULL);
 		if (!err)
 			*iset = sqlite3_last_insert_rowid(st->db);
 		goto out;
 	}
-	s = bind(st, S_SET_OWNER, "i", *iset);
+	s = bindv(st, S_SET_OWNER, "i", *iset);
 	err = row(st, s);
 	if (!err && strcmp(col(s, 0), impi))
 		err = -EINVAL;
@@ -514,9 +526,9 @@ static int id_add(struct hss_store *st, const char *impi, const char *text,
 		goto out;
 	err = set_for(st, impi, &iset);
 	if (!err && def && !new_set)
-		err = run(st, bind(st, S_ID_UNDEFAULT, "i", iset), NULL);
+		err = run(st, bindv(st, S_ID_UNDEFAULT, "i", iset), NULL);
 	if (!err)
-		err = run(st, bind(st, S_ID_ADD, "ttiuuu", text, impi, iset,
+		err = run(st, bindv(st, S_ID_ADD, "ttiuuu", text, impi, iset,
 				   (unsigned)!!(flags & HSS_IMPU_BARRED),
 				   (unsigned)def, (unsigned)type),
 			  NULL);
@@ -532,7 +544,7 @@ out:
 static int id_remove(struct hss_store *st, const char *text, bool range)
 {
 	int n = 0;
-	int err = run(st, bind(st, S_ID_DEL, "tu", text, (unsigned)range), &n);
+	int err = run(st, bindv(st, S_ID_DEL, "tu", text, (unsigned)range), &n);
 
 	return err ? err : n ? 0 : -ENOENT;
 }
@@ -554,7 +566,7 @@ int hss_store_impu_add(struct hss_store *st, const char *impi,
 int hss_store_impu_list(struct hss_store *st, const char *impi,
 			struct hss_impu_list *out)
 {
-	return list_query(st, bind(st, S_PROFILE, "t", impi), out);
+	return list_query(st, bindv(st, S_PROFILE, "t", impi), out);
 }
 
 int hss_store_impu_remove(struct hss_store *st, const char *impu)
@@ -611,7 +623,7 @@ int hss_store_impu_owner(struct hss_store *st, const char *impu,
 		goto out;
 	/* a distinct identity, or a range named by itself (the text of a
 	 * Wildcarded-IMPU AVP), else a range it falls in */
-	s = bind(st, S_ID_GET, "t", n);
+	s = bindv(st, S_ID_GET, "t", n);
 	if (!(err = row(st, s)))
 		impu_read(s, out);
 	done(s);
@@ -651,7 +663,7 @@ int hss_store_implicit_set(struct hss_store *st, const char *impu,
 
 	memset(out, 0, sizeof(*out));
 	return err ? err
-		   : list_query(st, bind(st, S_SET_MEMBERS, "i", iset), out);
+		   : list_query(st, bindv(st, S_SET_MEMBERS, "i", iset), out);
 }
 
 int hss_store_scscf_get(struct hss_store *st, const char *impi, char **name)
@@ -669,7 +681,7 @@ int hss_store_scscf_set(struct hss_store *st, const char *impi,
 			const char *name)
 {
 	int n = 0;
-	int err = run(st, bind(st, S_SCSCF_PUT, "tt", name, impi), &n);
+	int err = run(st, bindv(st, S_SCSCF_PUT, "tt", name, impi), &n);
 
 	return err ? err : n ? 0 : -ENOENT;
 }
@@ -682,9 +694,10 @@ int hss_store_reg_state_set(struct hss_store *st, const char *impu,
 
 	if (!err && (unsigned)state > HSS_REG_UNREGISTERED)
 		err = -EINVAL;
-	return err ? err
-		   : run(st, bind(st, S_STATE_PUT, "ui", (unsigned)state, iset),
-			 NULL);
+	if (err)
+		return err;
+	return run(st, bindv(st, S_STATE_PUT, "ui", (unsigned)state, iset),
+		   NULL);
 }
 
 int hss_store_reg_state_get(struct hss_store *st, const char *impu,
@@ -696,7 +709,7 @@ int hss_store_reg_state_get(struct hss_store *st, const char *impu,
 
 	if (err)
 		goto out;
-	s = bind(st, S_STATE_GET, "i", iset);
+	s = bindv(st, S_STATE_GET, "i", iset);
 	err = row(st, s);
 	if (!err)
 		*state = (enum hss_reg_state)sqlite3_column_int(s, 0);

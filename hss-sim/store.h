@@ -27,6 +27,8 @@
 #include "base/base.h"
 #include "ims/ims.h"
 
+#include <uv.h>
+
 #define HSS_STORE_BUSY_MS 500
 #define HSS_PASSWORD_MAX 127
 
@@ -58,6 +60,10 @@ void hss_store_close(struct hss_store *st); /* NULL is accepted */
  * batch was opened: one already is, or the database is busy, in which
  * case each call commits on its own. */
 bool hss_store_batch_begin(struct hss_store *st);
+/* The serving process's WAL checkpoints go to a libuv worker (app_db.h);
+ * the provisioning commands keep SQLite's own. */
+void hss_store_offload_checkpoints(struct hss_store *st, uv_loop_t *loop,
+				   const char *path);
 /* Commits the batch, or rolls it back if err; returns err or the commit's
  * error (err unchanged when no batch is open). */
 int hss_store_batch_end(struct hss_store *st, int err);

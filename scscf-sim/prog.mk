@@ -1,7 +1,7 @@
 PROGS              += scscf-sim
 scscf-sim_SRCS     := scscf-sim/main.c scscf-sim/scscf.c scscf-sim/auth.c \
                       scscf-sim/reg.c scscf-sim/store.c
-scscf-sim_MODS     := base conf trace app appdiam sip sipt appsip digest diam ims
+scscf-sim_MODS     := base conf trace app appdiam appdb sip sipt appsip digest diam ims
 
 COMPONENT_TESTS    += scscf
 ctest_scscf_SRCS   := scscf-sim/scscf.c scscf-sim/auth.c scscf-sim/reg.c \

@@ -11,6 +11,8 @@
  * synchronous=NORMAL survives a killed process). */
 #include "scscf_int.h"
 
+#include "app/app_db.h"
+
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -77,6 +79,7 @@ struct scscf_store {
 	uv_loop_t *loop;    /* borrowed */
 	uv_check_t *commit; /* owned (freed by its close); NULL until used */
 	bool in_tx;         /* the turn's transaction is open */
+	struct app_db_ckpt *ckpt; /* owned: checkpoints off the loop */
 	struct deferred *held, **held_tail; /* replies waiting for it */
 };
 
@@ -367,6 +370,7 @@ void scscf__store_close(struct scscf_store *st)
 	if (!st)
 		return;
 	commit_and_release(st);
+	app_db_ckpt_stop(st->ckpt, st->db);
 	if (st->commit)
 		uv_close((uv_handle_t *)st->commit, on_commit_closed);
 	for (int i = 0; i < ST__COUNT; i++)
@@ -407,6 +411,7 @@ int scscf__store_open(struct scscf *s, const char *path,
 	if (rc)
 		goto fail;
 	log_info("db %s: %zu registration(s) loaded", path, s->nregs);
+	st->ckpt = app_db_ckpt_start(s->loop, st->db, path, 1000);
 	*out = st;
 	return 0;
 fail:

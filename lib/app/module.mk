@@ -10,3 +10,8 @@ MODULES      += appsip
 appsip_SRCS  := lib/app/app_sip.c
 appsip_MODS  := base sip sipt trace appsip
 UNIT_TESTS   += appsip
+
+MODULES     += appdb
+appdb_SRCS  := lib/app/app_db.c
+appdb_MODS  := base appdb
+UNIT_TESTS  += appdb
