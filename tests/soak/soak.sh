@@ -9,6 +9,7 @@
 #   refreshes at half time)  SOAK_CHURN (30: % of users who register a
 #   second time)  SOAK_SAMPLE_S (5)  SOAK_SEED (1)  SOAK_WEB_S (2: one web
 #   login or page download at the WWS every N s, 0: none)
+#   SOAK_MARGIN (max(expires/4, 5) s: the quiet end of the run)
 #   SOAK_OUT (build/soak: where samples.csv and summary.txt are kept)
 #
 # Exit 0 only if: every operation succeeded (or is counted as a failure:
@@ -32,6 +33,7 @@ WARM_PCT=20         # RSS is judged after the first 20 % of the run
 RSS_PCT=5           # flat: last <= median * (1 + 5 %) + RSS_SLACK_KB
 RSS_SLACK_KB=4096
 FD_SLACK=2          # non-connection descriptors may vary by this much
+CONN_END=2          # connections left once every user is gone (Cx, TCP)
 STOP_S=30           # bound of each process's exit (LSan runs at exit)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -119,7 +121,7 @@ echo "soak: $USERS users over ${DUR}s (expires ${EXPIRES}s, churn $CHURN %)," \
 # and does the same once more. L is in [1.15, 1.35] x expires, so each
 # registration is refreshed exactly twice (at E/2 and E) by the UE itself.
 # Every session ends by DUR - MARGIN. Lines: "ms transport command".
-MARGIN=$((EXPIRES / 4 > 5 ? EXPIRES / 4 : 5))
+MARGIN=${SOAK_MARGIN:-$((EXPIRES / 4 > 5 ? EXPIRES / 4 : 5))}
 F=$((EXPIRES / 20 > 1 ? EXPIRES / 20 : 1))
 awk -v n="$USERS" -v d="$DUR" -v e="$EXPIRES" -v churn="$CHURN" \
 	-v seed="$SEED" -v m="$MARGIN" -v f="$F" -v web="$WEB_S" \
@@ -282,7 +284,7 @@ done
 # the final sample over the median; the descriptors that are not
 # connections, at base and at most; connections at the end.
 awk -F, -v warm=$((DUR * WARM_PCT / 100)) -v pct=$RSS_PCT \
-	-v slack=$RSS_SLACK_KB -v fdslack=$FD_SLACK '
+	-v slack=$RSS_SLACK_KB -v fdslack=$FD_SLACK -v connend=$CONN_END '
 NR == 1 { next }
 {
 	p = $3
@@ -320,7 +322,7 @@ END {
 		fdg = ncf[p] - nc0[p]
 		if (nsg[p] > fdg) fdg = nsg[p]
 		fdr = over[p] > 0 ? over[p] : 0
-		fdbad = fdg > fdslack || fdr > fdslack
+		fdbad = fdg > fdslack || fdr > fdslack || cf[p] > connend
 		printf "%-7s %8d %8d %8d %8d %6.1f%% %5d %5d %5d %5d %6d %6d%s\n",
 			p, base[p], med, mx[p], fin[p], g, fd0[p], fdf[p], cf[p],
 			fdg, fdr, cmax[p], (flat ? "" : "  RSS NOT FLAT") \
