@@ -62,39 +62,77 @@ exec {SLEEPFD}<> <(:)
 nap() { read -r -t "$1" -u $SLEEPFD || true; } # a sleep without a fork
 
 # ---- the testbed ---------------------------------------------------------
-HSS_PORT=$(free_port); SCSCF_PORT=$(free_port); PCSCF_PORT=$(free_port)
-WSS_PORT=$(free_port); WS_PORT=$(free_port); WSF_SIP=$(free_port)
-WWS_PORT=$(free_port)
-WWS=https://127.0.0.1:$WWS_PORT
+# Ports below the ephemeral range (32768+), used by no socket at all: the
+# machine is shared and busy, and lib.sh's free_port only looks at
+# listeners. Another program may still take one first: then the whole
+# testbed starts again on new ports (3 attempts).
+PICKED=" "
+pick() { # VAR: a free port into VAR
+	local p
+	for _ in $(seq 200); do
+		p=$(((RANDOM % 22000) + 10000))
+		[[ $PICKED == *" $p "* ]] && continue
+		ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q . && continue
+		PICKED+="$p "
+		printf -v "$1" %s "$p"
+		return 0
+	done
+	fail "no free port"
+}
+listens() { # PORT [udp]: 0 once something listens there (10 s at most)
+	local flag=-Hltn
+	[ "${2:-tcp}" = udp ] && flag=-Hlun
+	for _ in $(seq 100); do
+		ss $flag "( sport = :$1 )" 2>/dev/null | grep -q . && return 0
+		nap 0.1
+	done
+	return 1
+}
 common=(--set log_level=warn)
+testbed_up() {
+	pick HSS_PORT; pick SCSCF_PORT; pick PCSCF_PORT; pick WSS_PORT
+	pick WS_PORT; pick WSF_SIP; pick WWS_PORT
+	WWS=https://127.0.0.1:$WWS_PORT
+	start hss hss-sim "${common[@]}" --set port=$HSS_PORT \
+		--set db=$WORK/hss.db
+	listens $HSS_PORT || return 1
+	start scscf scscf-sim "${common[@]}" --set port=$SCSCF_PORT \
+		--set hss_port=$HSS_PORT --set db=$WORK/scscf.db \
+		--set service_route="sip:orig@127.0.0.1:$SCSCF_PORT;lr" \
+		--set min_expires=$((EXPIRES < 60 ? EXPIRES : 60)) \
+		--set trusted_peers=127.0.0.1:$PCSCF_PORT
+	listens $SCSCF_PORT udp || return 1
+	start pcscf pcscf-sim "${common[@]}" --set port=$PCSCF_PORT \
+		--set scscf_port=$SCSCF_PORT \
+		--set path_uri="sip:term@127.0.0.1:$PCSCF_PORT;lr" \
+		--set trusted_edges=127.0.0.1:$WSF_SIP
+	listens $PCSCF_PORT udp && listens $PCSCF_PORT || return 1
+	start wws wws "${common[@]}" --set port=$WWS_PORT \
+		--set db=$WORK/wws.db --set cert=$WORK/wws/cert.pem \
+		--set key=$WORK/wws/key.pem \
+		--set signing_key=$WORK/wws/signing.pem --set issuer=$WWS \
+		--set pbkdf2_iterations=1000 \
+		--set wsf_url=wss://127.0.0.1:$WSS_PORT
+	listens $WWS_PORT || return 1
+	start wsf wsf "${common[@]}" --set wss_port=$WSS_PORT \
+		--set ws_port=$WS_PORT --set sip_port=$WSF_SIP \
+		--set pcscf_port=$PCSCF_PORT --set cert=$WORK/wsf/cert.pem \
+		--set key=$WORK/wsf/key.pem --set allowed_origins=$WWS \
+		--set trusted_wws=$WWS --set max_conns=$((USERS + 64))
+	listens $WSS_PORT && listens $WS_PORT && listens $WSF_SIP udp
+}
 t0=$SECONDS
 "$BIN/hss-sim" --set db=$WORK/hss.db bulk "$USERS" >"$WORK/bulk.log" 2>&1 ||
 	fail "hss-sim bulk $USERS: $(cat "$WORK/bulk.log")"
-start hss hss-sim "${common[@]}" --set port=$HSS_PORT --set db=$WORK/hss.db
-wait_port $HSS_PORT tcp
-min=$((EXPIRES < 60 ? EXPIRES : 60))
-start scscf scscf-sim "${common[@]}" --set port=$SCSCF_PORT \
-	--set hss_port=$HSS_PORT --set db=$WORK/scscf.db \
-	--set service_route="sip:orig@127.0.0.1:$SCSCF_PORT;lr" \
-	--set min_expires=$min --set trusted_peers=127.0.0.1:$PCSCF_PORT
-wait_port $SCSCF_PORT udp
-start pcscf pcscf-sim "${common[@]}" --set port=$PCSCF_PORT \
-	--set scscf_port=$SCSCF_PORT \
-	--set path_uri="sip:term@127.0.0.1:$PCSCF_PORT;lr" \
-	--set trusted_edges=127.0.0.1:$WSF_SIP
-wait_port $PCSCF_PORT udp
-wait_port $PCSCF_PORT tcp
-start wws wws "${common[@]}" --set port=$WWS_PORT --set db=$WORK/wws.db \
-	--set cert=$WORK/wws/cert.pem --set key=$WORK/wws/key.pem \
-	--set signing_key=$WORK/wws/signing.pem --set issuer=$WWS \
-	--set pbkdf2_iterations=1000 --set wsf_url=wss://127.0.0.1:$WSS_PORT
-wait_port $WWS_PORT tcp
-start wsf wsf "${common[@]}" --set wss_port=$WSS_PORT --set ws_port=$WS_PORT \
-	--set sip_port=$WSF_SIP --set pcscf_port=$PCSCF_PORT \
-	--set cert=$WORK/wsf/cert.pem --set key=$WORK/wsf/key.pem \
-	--set allowed_origins=$WWS --set trusted_wws=$WWS \
-	--set max_conns=$((USERS + 64))
-wait_port $WSS_PORT tcp
+for attempt in 1 2 3; do
+	testbed_up && break
+	echo "soak: the testbed did not start (attempt $attempt):" \
+		"$(cat "$WORK"/*.log | grep -m1 'in use' || true)"
+	[ $attempt = 3 ] && fail "the testbed does not start"
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	PIDS=()
+done
 
 # Three UEs processes, one per transport, each reading commands from a
 # FIFO (fd CLFD[i]) and writing one JSON outcome a line.
