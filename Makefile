@@ -8,6 +8,9 @@
 #   make bench      install the benchmark's Debian packages, build (not
 #                   SAN), run bench/run.sh: our core vs Kamailio (< 10 min)
 #   make bench-quick  the same at small scale (< 60 s)
+#   make soak       10,000 users over 10 min under ASan+UBSan: no leak, flat
+#                   RSS, no descriptor growth (tests/soak/README.md);
+#                   make soak-quick: 1,000 users, 60 s
 #   make clean
 #
 # SAN=1 builds the sanitizer variant into build/san/ (programs in
@@ -140,10 +143,23 @@ bench-quick: bench-deps
 	$(Q)$(MAKE) --no-print-directory SAN=0 all
 	$(Q)bash bench/run.sh --quick
 
+# Never part of check (too long). Bounded: the run's length + 4 minutes.
+SOAK_SECONDS ?= 600
+soak: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)SOAK_SECONDS=$(SOAK_SECONDS) timeout -k 10 $$(($(SOAK_SECONDS) + 240)) \
+		nice -n 10 bash tests/soak/soak.sh build/san/bin
+
+soak-quick: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)SOAK_SECONDS=60 SOAK_USERS=1000 SOAK_EXPIRES=10 SOAK_SAMPLE_S=2 \
+		timeout -k 10 300 nice -n 10 bash tests/soak/soak.sh build/san/bin
+
 clean:
 	rm -rf build bin
 
-.PHONY: all unit-tests deps demo check style clean bench-deps bench bench-quick
+.PHONY: all unit-tests deps demo check style clean bench-deps bench \
+	bench-quick soak soak-quick
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

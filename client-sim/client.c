@@ -298,6 +298,24 @@ int client_deregister(struct client *c, const char *name)
 	return ua_op(c, name, UA_OP_DEREGISTER);
 }
 
+int client_forget(struct client *c, const char *name)
+{
+	struct client_ua *ua;
+	json_t *ev;
+
+	if (c->closing)
+		return -ECANCELED;
+	ua = ua_find(c, name);
+	if (!ua)
+		return -ENOENT;
+	if (ua->op != UA_OP_NONE || ua->registered)
+		return -EBUSY;
+	ev = json_pack("{s:s,s:s}", "event", "forgotten", "ua", ua->name);
+	client__ua_drop(ua); /* closes its WebSocket, frees it */
+	client__emit(c, ev);
+	return 0;
+}
+
 uint16_t client_port(const struct client *c)
 {
 	return sipt_port(c->sipt, SIPT_UDP);
@@ -469,6 +487,17 @@ static int cmd_deregister(struct client *c, char **argv, int argc)
 	return rc ? op_error(c, argv[0], rc) : 0;
 }
 
+static int cmd_forget(struct client *c, char **argv, int argc)
+{
+	int rc = client_forget(c, argv[0]);
+
+	UNUSED(argc);
+	if (rc == -EBUSY)
+		return cmd_error(c, argv[0], rc,
+				 "%s is busy or registered", argv[0]);
+	return rc ? op_error(c, argv[0], rc) : 0;
+}
+
 /* web NAME get URL | web NAME login URL ID PASSWORD */
 static int cmd_web(struct client *c, char **argv, int argc)
 {
@@ -518,6 +547,7 @@ static const struct {
 	  "[credential=terminate] [auth=digest|bearer] [token=JWT]" },
 	{ "refresh", 1, 1, cmd_refresh, "refresh NAME" },
 	{ "deregister", 1, 1, cmd_deregister, "deregister NAME" },
+	{ "forget", 1, 1, cmd_forget, "forget NAME" },
 	{ "web", 3, 5, cmd_web,
 	  "web NAME get URL | web NAME login URL ID PASSWORD" },
 	{ "quit", 0, 0, cmd_quit, "quit" },
@@ -563,7 +593,7 @@ int client_command(struct client *c, const char *line, size_t len)
 	}
 	return cmd_error(c, NULL, -EINVAL,
 			 "unknown command '%s' (register, refresh, "
-			 "deregister, web, quit)", argv[0]);
+			 "deregister, forget, web, quit)", argv[0]);
 }
 
 int client_command_argv(struct client *c, int argc, char *const *argv)

@@ -104,6 +104,7 @@ struct client;
  *   {"event":"login","ua":N,"status":200,"result":"ok"|
  *    "ims_auth_required","id":ID,"impu":..,"impi":..[,"token":JWT,
  *    "token_type":"Bearer","expires_in":S]}   the WWS's answer
+ *   {"event":"forgotten","ua":N}   an idle UA dropped (`forget`)
  *   {"event":"error","reason":R[,"ua":N]}   a refused command
  * The callback may call client_close (then no other event follows).
  */
@@ -142,13 +143,18 @@ struct client_reg_args {
 int client_register(struct client *c, const struct client_reg_args *a);
 int client_refresh(struct client *c, const char *name);
 int client_deregister(struct client *c, const char *name);
+/* Drops an idle, unregistered UA: its state goes and its WebSocket closes
+ * (a WebRTC client leaving, or a load test keeping memory bounded); the
+ * `forgotten` event comes at once. -ENOENT, -EBUSY (an operation in flight
+ * or still registered), -ECANCELED. */
+int client_forget(struct client *c, const char *name);
 
 /*
  * Runs one command line (no newline needed; a trailing CR is ignored):
  *   register NAME IMPU IMPI PASSWORD [expires=N] [via=udp|tcp|ws|wss]
  *            [url=WSF-URL] [origin=ORIGIN] [credential=terminate]
  *            [auth=digest|bearer] [token=JWT]   (transport= is via=)
- *   refresh NAME | deregister NAME | quit
+ *   refresh NAME | deregister NAME | forget NAME | quit
  *   web NAME get URL | web NAME login URL ID PASSWORD
  * (a URL starting with '/' is relative to conf.wws_url)
  * Blank lines and lines starting with '#' are ignored. Returns 1 for quit

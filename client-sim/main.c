@@ -105,9 +105,9 @@ int main(int argc, char **argv)
 		"outcome on stdout):\n  register NAME IMPU IMPI PASSWORD "
 		"[expires=N] [via=udp|tcp|ws|wss] [url=URL]\n    [origin=O] "
 		"[credential=terminate] [auth=digest|bearer] [token=JWT]\n  "
-		"refresh NAME | deregister NAME | quit | web NAME get URL |\n  "
-		"web NAME login URL ID PW\nA one-shot register stays until "
-		"SIGINT/SIGTERM, then de-registers.\n"
+		"refresh NAME | deregister NAME | forget NAME | quit |\n  "
+		"web NAME get URL | web NAME login URL ID PW\nA one-shot "
+		"register stays until SIGINT/SIGTERM, then de-registers.\n"
 	};
 	struct client_conf conf = { 0 };
 	struct cmain m = { 0 };

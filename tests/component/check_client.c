@@ -429,6 +429,8 @@ START_TEST(test_register_dereg)
 	ck_assert(sv_eq(c2.nonce, c1.nonce));
 	ck_assert(sv_eq_cstr(c2.nc, "00000002"));
 	ck_assert(!client_ua_registered(C, "alice"));
+	ck_assert(cmd("forget alice") == 0 && client_ua_count(C) == 0);
+	ck_assert_str_eq(ev_str(2, "event"), "forgotten"); /* state gone */
 	/* Every message in and out is traced as node "client". */
 	fd = open(path, O_RDONLY);
 	trace = xcalloc(1, 65536);
