@@ -341,8 +341,9 @@ int wws__users_setup(const struct wws_conf *c, struct wws_users **out,
 		wws_users_close(*out);
 		*out = NULL;
 	} else {
-		log_info("new db %s: demo user %s (password %s) -> %s, %s",
-			 c->db, id.data, pw, impu.data, impi.data);
+		/* the password stays out of the log (issue 9) */
+		log_info("new db %s: demo user %s -> %s, %s", c->db, id.data,
+			 impu.data, impi.data);
 	}
 	buf_close(&id);
 	buf_close(&impu);
