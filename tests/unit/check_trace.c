@@ -98,8 +98,9 @@ static const struct {
 		  "\"alice\\\"web\"}",
 	  "POST /login HTTP/1.1\r\n\r\n{\"id\":\"a\",\"password\": "
 	  "\"**********\"}" },
-	{ "http", "POST /i HTTP/1.1\r\nAuthorization: Basic d3NmOnNlY3JldA==\r\n"
-		  "\r\ntoken=" JWT_HP ".c2ln&x=1",
+	{ "http",
+	  "POST /i HTTP/1.1\r\nAuthorization: Basic d3NmOnNlY3JldA==\r\n"
+	  "\r\ntoken=" JWT_HP ".c2ln&x=1",
 	  "POST /i HTTP/1.1\r\nAuthorization: Basic REDACTEDREDACTED\r\n"
 	  "\r\ntoken=" JWT_HP ".REDA&x=1" },
 	{ "http", "HTTP/1.1 200 OK\r\n\r\n{\"token\":\"" JWT_HP ".c2ln\"}",
