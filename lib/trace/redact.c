@@ -60,7 +60,8 @@ static void jwt_sigs(char *p, size_t n)
 	for (size_t i = 0; i + 3 <= n; i++) {
 		size_t j = i, dots = 0, sig = 0;
 
-		if (memcmp(p + i, "eyJ", 3) || (i && b64url((unsigned char)p[i - 1])))
+		if (memcmp(p + i, "eyJ", 3) ||
+		    (i && b64url((unsigned char)p[i - 1])))
 			continue;
 		while (j < n && (b64url((unsigned char)p[j]) ||
 				 (p[j] == '.' && dots < 2))) {
