@@ -99,6 +99,11 @@ const struct conf_key wsf_conf_keys[] = {
 	  "NOTE 2: IMPU and IMPI from the token's impu/impi claims, not from "
 	  "the WWS's lookup (local always uses the claims)",
 	  0, 0, NULL),
+	K("token_origin", CONF_BOOL, token_origin, "true",
+	  "a token is bound to its issuer's Origin: over a WebSocket whose "
+	  "Origin is another page's (not the iss URL's, or the ORIGIN of its "
+	  "enterprise_wws entry) it is refused 403",
+	  0, 0, NULL),
 	K("trusted_wws", CONF_STR, trusted_wws, "https://127.0.0.1:8443",
 	  "token issuers accepted (comma list of iss URLs, each the WWS base "
 	  "URL: <iss>/introspect, <iss>/.well-known/jwks.json; numeric host)",

@@ -148,6 +148,7 @@ struct wsf_conf {
 	/* tokens (see above) */
 	int token_check;       /* enum wsf_token_check */
 	bool ims_from_claims;  /* NOTE 2 */
+	bool token_origin;     /* a token only from its issuer's Origin */
 	char *trusted_wws;     /* comma list of issuer URLs = WWS base URLs */
 	char *introspect_client; /* "client_id:secret" (HTTP Basic) */
 	char *token_audience;

@@ -164,6 +164,9 @@ const char *wsf__range_owner(struct wsf *w, const char *impu);
  * to the To) against the blocks registered by iss; answers st. */
 void wsf__range_client(struct wsf *w, struct sipt_strans *st,
 		       struct wsf_flow *f, const char *impu, const char *iss);
+/* token_origin: may flow f present a token of issuer iss? (range.c) */
+bool wsf__origin_bound(const struct wsf *w, const struct wsf_flow *f,
+		       const char *iss);
 /* Flow f is closing: its web users' registrations end. */
 void wsf__range_flow_gone(struct wsf *w, struct wsf_flow *f);
 

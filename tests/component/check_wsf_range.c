@@ -235,6 +235,8 @@ static struct env *env_new(int mode, const char *check, bool plain_b)
 			      : "range_mode=registration");
 	set(e, check);
 	e->local = !strcmp(check, "token_check=local");
+	/* the Origin binding of tokens is tested in check_wsf_ident */
+	set(e, "token_origin=false");
 	set(e, "wss_port=0");
 	set(e, "ws_port=-1");
 	set(e, "sip_port=0");
