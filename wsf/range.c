@@ -582,7 +582,7 @@ out:
 
 /*
  * token_origin: the page that got the token (its issuer's Origin: the
- * scheme://host:port of the iss URL, or the ORIGIN of the enterprise_wws
+ * scheme, host and port of the iss URL, or the ORIGIN of the enterprise_wws
  * entry naming that iss) is the page that may present it. A token lifted
  * into another site's page is refused even where that site may open
  * WebSockets. A flow without Origin (allowed_origins = *, no browser)
@@ -602,7 +602,7 @@ bool wsf__origin_bound(const struct wsf *w, const struct wsf_flow *f,
 	for (size_t i = 0; i < wsf__range_ent_count(w); i++)
 		if (!strcasecmp(wsf__range_ent_iss(w, i), iss))
 			want = sv_from_cstr(wsf__range_ent_origin(w, i));
-	/* scheme://authority of a URL (drop any path) */
+	/* the scheme and authority of a URL (drop any path) */
 	slash = strstr(want.p, "://");
 	if (slash && (slash = memchr(slash + 3, '/',
 				     want.len - (size_t)(slash + 3 - want.p))))
