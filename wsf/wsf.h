@@ -143,6 +143,7 @@ struct wsf_conf {
 	int challenge;         /* enum wsf_challenge */
 	long ping_ms, idle_ms, handshake_ms;
 	long max_msg, max_conns;
+	long max_conns_per_ip, max_pending_per_ip; /* issue 9 */
 	long t1_ms, t2_ms, t4_ms, tcp_idle_ms, max_trans;
 	char *flow_secret;
 	/* tokens (see above) */

@@ -21,8 +21,10 @@
  *
  * Limits (struct sipt_limits): max TCP connections (accept/connect beyond
  * it is refused), max bytes buffered per connection in each direction
- * (receive: framing loss -> 413 + close; send: -ENOBUFS), max live
- * transactions (new request -> stateless 503; sipt_ctrans_send -> -EBUSY).
+ * (receive: framing loss -> 513 + close; send: -ENOBUFS), max live
+ * transactions (new request -> stateless 503; sipt_ctrans_send -> -EBUSY);
+ * per source IP: accepted TCP connections (closed at once) and unanswered
+ * server transactions (503 with Retry-After).
  * Destinations are numeric IPv4/IPv6 addresses: there is no DNS (§18.2.2
  * falls back to the Via sent-by only when it is numeric).
  */
@@ -111,6 +113,13 @@ struct sipt_limits {       /* 0 = default */
 	size_t max_stream_buf; /* bytes of one unframed TCP message, 65536 */
 	size_t max_pending;    /* unsent bytes queued per connection, 1 MiB */
 	unsigned max_trans;    /* live transactions (server + client), 4096 */
+	/* Per source IP (issue 9), 0 = no such limit: accepted TCP
+	 * connections (beyond: closed at once), and server transactions not
+	 * yet answered with a final response (beyond: 503 with Retry-After:
+	 * retry_after_s, default 5). */
+	unsigned max_conns_per_ip;
+	unsigned max_pending_per_ip;
+	unsigned retry_after_s;
 };
 
 typedef void sipt_request_cb(struct sipt *s, struct sipt_strans *st,

@@ -6,7 +6,7 @@
  * any other flow. TCP: connections are flows in the stack's table, found by
  * peer address for reuse (§18.1.1, §18.2.2), opened on demand, framed with
  * sip_msg_frame (Content-Length, §18.3), closed after tcp_idle ms without
- * traffic. A framing loss is answered 400/413 when possible, then the
+ * traffic. A framing loss is answered 400/513 when possible, then the
  * connection is shut down (§18.3: the stream cannot be resynchronised).
  */
 #include "sipt/sipt_int.h"
@@ -143,6 +143,7 @@ struct sipt__conn {
 	bool connected;
 	bool closing;  /* uv_close called */
 	bool draining; /* shutting down after a framing loss */
+	bool ip_counted; /* holds a count in s->conn_ips (accepted) */
 	char *rx;      /* owned */
 	size_t rxlen, rxcap;
 	struct wreq *pend; /* owned: queued until connected, in order */
@@ -176,6 +177,9 @@ static void conn_closed_cb(uv_handle_t *h)
 	if (c->cnext)
 		c->cnext->cprev = c->cprev;
 	s->nconns--;
+	if (c->ip_counted)
+		ipcount_release(&s->conn_ips,
+				(const struct sockaddr *)&c->flow.peer);
 	obj_unref(c); /* the handle's reference */
 	sipt__handle_closed(s);
 }
@@ -292,10 +296,15 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
 
 /* §18.3: after a framing error the stream is lost. Answer if we can, let
  * the answer drain, then close. */
-static void conn_frame_lost(struct sipt__conn *c, const struct perr *e)
+static void conn_frame_lost(struct sipt__conn *c, const struct perr *e0)
 {
+	struct perr big = *e0, *e = &big;
 	struct buf b;
 
+	/* A message over our size, whatever part is too long: 513 Message
+	 * Too Large (RFC 3261 §21.5.14), as over UDP and WS (issue 9). */
+	if (big.status == 413)
+		big.status = 513;
 	log_debug("sipt: TCP framing lost: %s", e->why ? e->why : "?");
 	c->draining = true;
 	uv_read_stop((uv_stream_t *)&c->h);
@@ -352,7 +361,7 @@ static void conn_parse(struct sipt__conn *c)
 			conn_consume(c, crlf);
 			if (c->rxlen > c->s->conf.limits.max_stream_buf) {
 				perr_set(&e, c->rxlen, "message too large",
-					 413);
+					 513);
 				conn_frame_lost(c, &e);
 			}
 			return;
@@ -487,6 +496,22 @@ static void accept_cb(uv_stream_t *server, int status)
 		return;
 	}
 	conn_link(c);
+	/* Per source address (issue 9): beyond the limit the connection is
+	 * closed at once; nothing is read from it. */
+	c->ip_counted = ipcount_take(&s->conn_ips,
+				     (const struct sockaddr *)&c->flow.peer,
+				     s->conf.limits.max_conns_per_ip);
+	if (!c->ip_counted) {
+		char ip[64];
+
+		sipt__ip_print((const struct sockaddr *)&c->flow.peer, ip,
+			       sizeof(ip));
+		log_warn("sipt: TCP connection from %s refused "
+			 "(max_conns_per_ip %u)",
+			 ip, s->conf.limits.max_conns_per_ip);
+		conn_close(c, -EBUSY);
+		return;
+	}
 	conn_touch(c);
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc_cb, conn_read_cb);
 }
