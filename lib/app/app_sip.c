@@ -19,6 +19,7 @@ void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc)
 	sc->limits.max_trans = (unsigned)s->max_trans;
 	sc->limits.max_conns_per_ip = (unsigned)s->max_conns_per_ip;
 	sc->limits.max_pending_per_ip = (unsigned)s->max_pending_per_ip;
+	sc->limits.msg_timeout_ms = (unsigned)s->tcp_msg_timeout_ms;
 }
 
 /* One entry: "ip", "ip:port", "[v6]" or "[v6]:port". *port 0 = any. */

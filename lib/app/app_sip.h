@@ -17,6 +17,7 @@ struct app_sip {
 	long tcp_idle_ms;
 	long max_conns, max_trans;
 	long max_conns_per_ip, max_pending_per_ip; /* issue 9 */
+	long tcp_msg_timeout_ms;
 };
 
 /* clang-format off */
@@ -41,7 +42,11 @@ struct app_sip {
 	  offsetof(T, sip.max_pending_per_ip), "4096", \
 	  "SIP requests from one IP address not yet answered with a final " \
 	  "response (more get 503 with Retry-After: 5); 0 = no limit", 0, \
-	  10000000, NULL }
+	  10000000, NULL }, \
+	{ "tcp_msg_timeout_ms", CONF_INT, \
+	  offsetof(T, sip.tcp_msg_timeout_ms), "10000", \
+	  "a SIP message begun over TCP must be complete within this, ms " \
+	  "(slow loris: else the connection is closed)", 100, 600000, NULL }
 /* clang-format on */
 
 /*

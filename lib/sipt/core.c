@@ -452,6 +452,7 @@ static int conf_resolve(struct sipt *s, const struct sipt_conf *conf)
 	DFLT(s->conf.limits.max_pending, 1u << 20);
 	DFLT(s->conf.limits.max_trans, 4096);
 	DFLT(s->conf.limits.retry_after_s, 5);
+	DFLT(s->conf.limits.msg_timeout_ms, 10000);
 	if (s->conf.limits.max_stream_buf > SIP_MAX_MSG + 4096)
 		s->conf.limits.max_stream_buf = SIP_MAX_MSG + 4096;
 	h = conf->via_host ? conf->via_host :

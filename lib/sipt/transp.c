@@ -144,6 +144,7 @@ struct sipt__conn {
 	bool closing;  /* uv_close called */
 	bool draining; /* shutting down after a framing loss */
 	bool ip_counted; /* holds a count in s->conn_ips (accepted) */
+	uint64_t partial_since; /* loop ms the unfinished message began */
 	char *rx;      /* owned */
 	size_t rxlen, rxcap;
 	struct wreq *pend; /* owned: queued until connected, in order */
@@ -375,6 +376,30 @@ static void conn_parse(struct sipt__conn *c)
 	}
 }
 
+/* Slow loris (issue 9): a message begun must be whole within
+ * msg_timeout_ms, however slowly its bytes trickle in; the idle timer
+ * then fires at that bound instead of tcp_idle. */
+static void conn_partial_bound(struct sipt__conn *c)
+{
+	uint64_t now = uv_now(c->s->loop), end;
+
+	if (!c->rxlen) {
+		c->partial_since = 0;
+		return;
+	}
+	if (!c->partial_since)
+		c->partial_since = now;
+	end = c->partial_since + c->s->conf.limits.msg_timeout_ms;
+	if (end <= now) {
+		log_info("sipt: TCP message not complete within %u ms: closed",
+			 c->s->conf.limits.msg_timeout_ms);
+		conn_close(c, -ETIMEDOUT);
+		return;
+	}
+	if (end - now < c->s->conf.timers.tcp_idle)
+		sipt__tmr_start(c->s, &c->idle, end - now, conn_idle_cb, c);
+}
+
 static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 {
 	struct sipt__conn *c = h->data;
@@ -390,6 +415,8 @@ static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 	conn_touch(c);
 	obj_ref(c); /* a callback may close us */
 	conn_parse(c);
+	if (!c->closing && !c->draining)
+		conn_partial_bound(c);
 	obj_unref(c);
 }
 

@@ -7,8 +7,10 @@
 #   more than 128 SIP headers -> 400;
 #   HTTPS connections per IP at the wws -> 503 with Retry-After;
 #   WebSockets per IP at the wsf -> 101 then close 1013 (Try Again Later);
-#   slow loris: a half-sent HTTP request -> 408 after request_timeout_ms, a
-#   half-sent upgrade at the wsf -> closed after handshake_ms.
+#   slow loris: a trickled SIP message over TCP -> closed after
+#   tcp_msg_timeout_ms, a half-sent HTTP request -> 408 after
+#   request_timeout_ms, a half-sent upgrade at the wsf -> closed after
+#   handshake_ms.
 # (Other size limits have their own tests: WS close 1009 and HTTP 413/431
 # in wsf_bad_input.sh and wws_bad_input.sh.)
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +34,7 @@ socat -u UDP-RECV:$HOLE,bind=127.0.0.1 /dev/null &
 PIDS+=($!)
 start pcscf pcscf-sim --set port=$P --set scscf_port=$HOLE \
 	--set trace_file=$TRACE --set max_conns_per_ip=3 \
-	--set max_pending_per_ip=2 --set t1_ms=5000
+	--set max_pending_per_ip=2 --set t1_ms=5000 --set tcp_msg_timeout_ms=800
 wait_port $P udp; wait_port $P tcp
 
 reg() { # branch-suffix [extra header line]
@@ -98,6 +100,17 @@ out=$(reg g "$many" | socat -t 2 - UDP:127.0.0.1:$P,bind=127.0.0.2 2>/dev/null |
 echo "$out" | head -1 | grep -q "^SIP/2.0 400" ||
 	fail "140 extra headers: '$(echo "$out" | head -1)'"
 ok "SIP over 65535 bytes over TCP -> 513; 140 headers -> 400"
+
+# Slow loris over SIP TCP: half a message, then a byte every 200 ms: the
+# connection is closed once tcp_msg_timeout_ms (800) has passed.
+t0=$(date +%s%N)
+t1=$( { printf 'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.2:9;branch=z9hG4bKsl\r\n'
+	for _ in $(seq 20); do printf 'X'; sleep 0.2; done; } |
+	timeout 8 socat -t 0.2 - TCP:127.0.0.1:$P,bind=127.0.0.2 2>/dev/null |
+	{ cat >/dev/null; date +%s%N; } || true)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -lt 2500 ] || fail "a trickled SIP message kept the connection for $ms ms"
+ok "a SIP message trickled over TCP: closed after tcp_msg_timeout_ms ($ms ms)"
 
 # -- the wws: HTTPS connections per source -> 503 Retry-After.
 W=$(free_port)
