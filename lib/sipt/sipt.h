@@ -120,9 +120,7 @@ struct sipt_limits {       /* 0 = default */
 	unsigned max_conns_per_ip;
 	unsigned max_pending_per_ip;
 	unsigned retry_after_s;
-	/* A TCP message begun must be complete within this (slow loris: the
-	 * connection is closed), ms; default 10000. */
-	unsigned msg_timeout_ms;
+	unsigned msg_timeout_ms; /* a TCP message begun, ms: 10000 (closed) */
 };
 
 typedef void sipt_request_cb(struct sipt *s, struct sipt_strans *st,
