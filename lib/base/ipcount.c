@@ -15,18 +15,13 @@ struct ipcount_ent {
 /* The address bytes of sa as a key; len 0 if not IPv4/IPv6. */
 static struct sv key_of(const struct sockaddr *sa)
 {
+	const struct sockaddr_in *a4 = (const void *)sa;
+	const struct sockaddr_in6 *a6 = (const void *)sa;
+
 	if (sa && sa->sa_family == AF_INET)
-		return (struct sv){
-			(const char *)&((const struct sockaddr_in *)(const void *)
-						sa)->sin_addr,
-			4
-		};
+		return (struct sv){ (const char *)&a4->sin_addr, 4 };
 	if (sa && sa->sa_family == AF_INET6)
-		return (struct sv){
-			(const char *)&((const struct sockaddr_in6 *)(const void *)
-						sa)->sin6_addr,
-			16
-		};
+		return (struct sv){ (const char *)&a6->sin6_addr, 16 };
 	return SV_NULL;
 }
 
