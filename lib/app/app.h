@@ -38,7 +38,7 @@ struct app_common {
 	  "this process's name in the trace", 0, 0, NULL }, \
 	{ "trace_secrets", CONF_BOOL, offsetof(T, common.trace_secrets), \
 	  "false", "true: passwords, HA1s, tokens and JWT signatures stay " \
-	  "in the trace (default: redacted, same length)", 0, 0, NULL }, \
+	  "in the trace (else redacted, same length)", 0, 0, NULL }, \
 	{ "seed", CONF_INT, offsetof(T, common.seed), "0", \
 	  "random seed: 0 = from the OS, N = reproducible tags, branches, " \
 	  "nonces and icids", 0, 0, NULL }
