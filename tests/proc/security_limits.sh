@@ -15,16 +15,6 @@
 # in wsf_bad_input.sh and wws_bad_input.sh.)
 . "$(dirname "$0")/lib.sh"
 crlf() { sed 's/$/\r/'; }
-# A port below the ephemeral range, unused by any socket (listening or
-# not): other engineers' load runs fill the ephemeral ports.
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$(( (RANDOM % 12000) + 20000 ))
-		ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	fail "no free port"
-}
 hex() { od -An -tx1 -v | tr -d ' \n'; }
 
 # A P-CSCF whose S-CSCF never answers: its requests stay pending.

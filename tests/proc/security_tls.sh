@@ -38,7 +38,7 @@ allowed() {
 # hs PORT ARGS...: one handshake; prints s_client's output.
 hs() {
 	local port=$1; shift
-	echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" \
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
 		-servername localhost "$@" 2>&1 || true
 }
 
@@ -51,12 +51,15 @@ check_server() { # name port
 		echo "$out" | grep -qi "unknown option" ||
 			ok "$name: $v refused"
 	done
-	out=$(hs "$port" -tls1_2)
-	echo "$out" | grep -q "New, TLSv1.2, Cipher is ECDHE-" ||
-		fail "$name: TLS 1.2 handshake failed: $(echo "$out" | tail -5)"
-	out=$(hs "$port" -tls1_3)
-	echo "$out" | grep -q "New, TLSv1.3, Cipher is TLS_" ||
-		fail "$name: TLS 1.3 handshake failed: $(echo "$out" | tail -5)"
+	# (good handshakes get three tries: a loaded machine may be slow)
+	for v in 1.2:ECDHE- 1.3:TLS_; do
+		for _ in 1 2 3; do
+			out=$(hs "$port" "-tls1_${v:2:1}")
+			echo "$out" | grep -q "New, TLSv${v%%:*}, Cipher is ${v#*:}" && break
+		done
+		echo "$out" | grep -q "New, TLSv${v%%:*}, Cipher is ${v#*:}" ||
+			fail "$name: TLS ${v%%:*} handshake failed: $(echo "$out" | tail -5)"
+	done
 	for c in $(openssl ciphers -tls1_2 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' |
 		tr ':' '\n' | grep -v '^TLS_'); do
 		n=$((n + 1))

@@ -11,14 +11,6 @@
 # replayed Digest responses: security_trust.sh.)
 . "$(dirname "$0")/lib.sh"
 crlf() { sed 's/$/\r/'; }
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$(( (RANDOM % 12000) + 20000 ))
-		ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	fail "no free port"
-}
 HSS_PORT=$(free_port); SCSCF_PORT=$(free_port); PCSCF_PORT=$(free_port)
 WS_PORT=$(free_port); WSF_SIP=$(free_port); WWS_PORT=$(free_port)
 WWS=https://127.0.0.1:$WWS_PORT

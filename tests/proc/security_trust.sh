@@ -11,15 +11,6 @@
 #    while registered and after the de-registration.
 . "$(dirname "$0")/lib.sh"
 crlf() { sed 's/$/\r/'; }
-# A port below the ephemeral range, unused by any socket.
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$(( (RANDOM % 12000) + 20000 ))
-		ss -Htuan "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	fail "no free port"
-}
 HSS_PORT=$(free_port); SCSCF_PORT=$(free_port); PCSCF_PORT=$(free_port)
 WS_PORT=$(free_port); WSF_SIP=$(free_port)
 TRACE=$WORK/trace.jsonl
