@@ -4,7 +4,7 @@
 #   SIP TCP connections per IP (max_conns_per_ip) -> the extra one closed;
 #   unanswered SIP requests per IP (max_pending_per_ip) -> 503 Retry-After;
 #   a SIP message over 65535 bytes over TCP and inside a WebSocket -> 513;
-#   more than 128 SIP headers -> 400;
+#   more than 128 SIP headers -> 400, more than 64 HTTP headers -> 431;
 #   HTTPS connections per IP at the wws -> 503 with Retry-After;
 #   WebSockets per IP at the wsf -> 101 then close 1013 (Try Again Later);
 #   slow loris: a trickled SIP message over TCP -> closed after
@@ -122,6 +122,11 @@ code=$(curl -sk --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "https://12
 [ "$code" = 200 ] || fail "another source got $code, not 200"
 ok "HTTPS connections per source: the 3rd gets 503 Retry-After: 5;" \
 	"127.0.0.2 served"
+hdrs=(); for i in $(seq 70); do hdrs+=(-H "X-H$i: $i"); done
+code=$(curl -sk --interface 127.0.0.2 -o /dev/null -w '%{http_code}' \
+	"${hdrs[@]}" "https://127.0.0.1:$W/")
+[ "$code" = 431 ] || fail "70 HTTP headers: $code, not 431"
+ok "70 HTTP request headers (limit 64) -> 431"
 # Slow loris: half a request, then nothing -> 408 after 800 ms.
 t0=$(date +%s%N)
 out=$( (printf 'GET / HTTP/1.1\r\nHost: x\r\n'; sleep 3) |
