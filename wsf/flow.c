@@ -206,7 +206,7 @@ static void on_ws_msg(struct ws_conn *c, enum ws_opcode op, const char *p,
 	int err;
 
 	UNUSED(op); /* RFC 7118 §5: text and binary both carry SIP */
-	if (!f->w || !f->sf.linked)
+	if (!f->w || !f->sf.linked || !f->ip_counted)
 		return;
 	if (crlf_only(p, n)) {
 		/* RFC 5626 §4.4.1: a double CRLF "ping" gets a CRLF "pong";
@@ -237,6 +237,9 @@ static void on_ws_close(struct ws_conn *c, uint16_t code, struct sv reason,
 			 err ? " - " : "", err ? uv_strerror(err) : "");
 		wsf__range_flow_gone(w, f);
 		hmap_remove(&w->flows, &f->node);
+		if (f->ip_counted)
+			ipcount_release(&w->ws_ips,
+					(const struct sockaddr *)&f->sf.peer);
 		f->w = NULL;
 	}
 	/* Transactions still waiting on the flow fail (503 upstream). */
@@ -328,6 +331,17 @@ int wsf__flow_accept(struct wsf *w, struct stream *s,
 	sipt_addr_print(stream_peer(s), peer);
 	log_info("flow %s: %s connection from %s", f->id,
 		 f->secure ? "WSS" : "WS", peer);
+	/* Per source address (issue 9): RFC 6455 §7.4.1 1013 Try Again
+	 * Later, right after the 101; nothing from it is read. */
+	f->ip_counted = ipcount_take(&w->ws_ips, stream_peer(s),
+				     (unsigned)cf->max_conns_per_ip);
+	if (!f->ip_counted) {
+		log_warn("flow %s: %ld WebSockets from %s already "
+			 "(max_conns_per_ip): close 1013",
+			 f->id, cf->max_conns_per_ip, peer);
+		ws_conn_close(f->wc, WS_CLOSE_TRY_AGAIN,
+			      "too many connections");
+	}
 out:
 	return err;
 }

@@ -18,3 +18,9 @@ ctest_wsf_token_MODS := $(wsf_MODS)
 COMPONENT_TESTS      += wsf_range
 ctest_wsf_range_SRCS := $(ctest_wsf_SRCS)
 ctest_wsf_range_MODS := $(wsf_MODS)
+
+# [robust] security: identities the token did not grant, client-made
+# integrity-protected, the token's Origin binding, tokens out of traces.
+COMPONENT_TESTS      += wsf_ident
+ctest_wsf_ident_SRCS := $(ctest_wsf_SRCS) tests/component/wsf_token_env.c
+ctest_wsf_ident_MODS := $(wsf_MODS)

@@ -108,6 +108,33 @@ static void on_response(struct sipt *s, struct sipt_ctrans *ct,
 
 /* ---- towards IMS ------------------------------------------------------ */
 
+/*
+ * The wsf is the edge: only it may assert integrity-protected (TNA,
+ * tokencheck.c), and the P-CSCF keeps the parameter from it
+ * (trusted_edges). A client's own integrity-protected="auth-done" would
+ * otherwise register any IMPU without a password: it is dropped here, as
+ * the P-CSCF does for UEs (TS 24.229 §5.2.2.1). true with the cleaned
+ * value in out if the client's Authorization carried one.
+ */
+static bool auth_strip(const struct sip_msg *req, struct buf *out)
+{
+	const struct sip_hdr *h = sip_hdr_find(req, SIP_HDR_AUTHORIZATION);
+	static const char name[] = "integrity-protected";
+	const size_t k = sizeof(name) - 1;
+	bool found = false;
+
+	for (size_t i = 0; h && !found && i + k <= h->value.len; i++)
+		found = sv_casecmp_cstr((struct sv){ h->value.p + i, k }, name);
+	if (!found)
+		return false;
+	if (digest_param_replace(out, h->value, name, SV_NULL))
+		buf_puts(out, "Digest"); /* unparsable: no credentials at all */
+	log_warn("client request with integrity-protected in its "
+		 "Authorization: the parameter is dropped (only the wsf "
+		 "asserts it)");
+	return true;
+}
+
 /* Forwards req (the client's, as stamped) to the P-CSCF with CSeq + off
  * and, if auth is set, that Authorization instead of the client's. */
 static int to_ims(struct wsf__fwd *fw, const struct sip_msg *req,
@@ -116,10 +143,13 @@ static int to_ims(struct wsf__fwd *fw, const struct sip_msg *req,
 	struct wsf *w = fw->w;
 	struct sipt_hdr_edit ed[4];
 	char branch[SIPT_BRANCH_MAX], uri[160], cseq[64];
-	struct buf out;
+	struct buf out, clean;
 	size_t n = 0;
 	int err;
 
+	buf_init(&clean);
+	if (!auth.len && auth_strip(req, &clean))
+		auth = (struct sv){ clean.data, clean.len };
 	flow_uri_print(w, fw->client, uri, sizeof(uri));
 	ed[n++] = (struct sipt_hdr_edit){ SIPT_HDR_REMOVE, CRED_HDR, SV_NULL };
 	/* RFC 3327 §4 / RFC 5626 §5.1: Path for a registration, Record-Route
@@ -150,6 +180,7 @@ static int to_ims(struct wsf__fwd *fw, const struct sip_msg *req,
 		err = sipt_ctrans_send(w->sipt, &w->pcscf, out.data, out.len,
 				       on_response, fw, NULL);
 	buf_close(&out);
+	buf_close(&clean);
 	return err;
 }
 

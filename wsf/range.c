@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -577,4 +578,36 @@ out:
 	free(canon);
 	buf_close(&h);
 	buf_close(&why);
+}
+
+/*
+ * token_origin: the page that got the token (its issuer's Origin: the
+ * scheme, host and port of the iss URL, or the ORIGIN of the enterprise_wws
+ * entry naming that iss) is the page that may present it. A token lifted
+ * into another site's page is refused even where that site may open
+ * WebSockets. A flow without Origin (allowed_origins = *, no browser)
+ * passes: a non-browser client can write any Origin anyway.
+ */
+bool wsf__origin_bound(const struct wsf *w, const struct wsf_flow *f,
+		       const char *iss)
+{
+	struct sv o, want = sv_from_cstr(iss);
+	const char *slash;
+
+	if (!w->conf->token_origin || !f->origin)
+		return true;
+	o = sv_trim(sv_from_cstr(f->origin));
+	while (o.len && o.p[o.len - 1] == '/')
+		o.len--;
+	for (size_t i = 0; i < wsf__range_ent_count(w); i++)
+		if (!strcasecmp(wsf__range_ent_iss(w, i), iss))
+			want = sv_from_cstr(wsf__range_ent_origin(w, i));
+	/* the scheme and authority of a URL (drop any path) */
+	slash = strstr(want.p, "://");
+	if (slash && (slash = memchr(slash + 3, '/',
+				     want.len - (size_t)(slash + 3 - want.p))))
+		want.len = (size_t)(slash - want.p);
+	while (want.len && want.p[want.len - 1] == '/')
+		want.len--;
+	return o.len == want.len && !strncasecmp(o.p, want.p, o.len);
 }

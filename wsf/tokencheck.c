@@ -327,8 +327,12 @@ static void tok_accept(struct wsf__tok *t, const char *impu, const char *impi,
 		tok_refuse(t, "token carries no IMS identity");
 		return;
 	}
-	if (!ims_impu_eq(req->to.uri_str, sv_from_cstr(impu))) {
-		log_info("flow %s: To %.*s but token %s is for %s", t->f->id,
+	/* A REGISTER's From and To both name the token's IMPU: no third
+	 * party registration on someone else's token (RFC 3261 §10.2). */
+	if (!ims_impu_eq(req->to.uri_str, sv_from_cstr(impu)) ||
+	    !ims_impu_eq(req->from.uri_str, sv_from_cstr(impu))) {
+		log_info("flow %s: From %.*s To %.*s but token %s is for %s",
+			 t->f->id, SV_ARG(req->from.uri_str),
 			 SV_ARG(req->to.uri_str), t->shown, impu);
 		tok_refuse(t, "token not valid for this IMPU");
 		return;
@@ -692,6 +696,12 @@ void wsf__token_check(struct wsf *w, struct sipt_strans *st,
 			 "trusted_wws",
 			 f->id, t->shown, iss);
 		tok_refuse(t, "Unknown token issuer");
+		return;
+	}
+	if (!wsf__origin_bound(w, f, t->wws->iss)) {
+		log_info("flow %s: token %s of %s presented from Origin %s",
+			 f->id, t->shown, t->wws->iss, f->origin);
+		tok_refuse(t, "token presented from another Origin");
 		return;
 	}
 	if (w->conf->token_check == WSF_TOK_LOCAL)

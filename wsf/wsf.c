@@ -80,6 +80,16 @@ const struct conf_key wsf_conf_keys[] = {
 	K("max_conns", CONF_INT, max_conns, "1024",
 	  "open WebSocket connections (more: upgrade refused with 503)", 1,
 	  1000000, NULL),
+	K("max_conns_per_ip", CONF_INT, max_conns_per_ip, "256",
+	  "from one IP address: WebSockets (more: closed with 1013 Try Again "
+	  "Later), connections not yet upgraded (more: 503 with "
+	  "Retry-After: 5) and SIP TCP connections (more: closed); 0 = no "
+	  "limit",
+	  0, 1000000, NULL),
+	K("max_pending_per_ip", CONF_INT, max_pending_per_ip, "4096",
+	  "SIP requests from one IP address not yet answered (more: 503 "
+	  "with Retry-After: 5); 0 = no limit",
+	  0, 10000000, NULL),
 	K("t1_ms", CONF_INT, t1_ms, "500", "SIP timer T1", 1, 60000, NULL),
 	K("t2_ms", CONF_INT, t2_ms, "4000", "SIP timer T2", 1, 600000, NULL),
 	K("t4_ms", CONF_INT, t4_ms, "5000", "SIP timer T4", 1, 600000, NULL),
@@ -99,6 +109,11 @@ const struct conf_key wsf_conf_keys[] = {
 	K("ims_from_claims", CONF_BOOL, ims_from_claims, "false",
 	  "NOTE 2: IMPU and IMPI from the token's impu/impi claims, not from "
 	  "the WWS's lookup (local always uses the claims)",
+	  0, 0, NULL),
+	K("token_origin", CONF_BOOL, token_origin, "true",
+	  "a token is bound to its issuer's Origin: over a WebSocket whose "
+	  "Origin is another page's (not the iss URL's, or the ORIGIN of its "
+	  "enterprise_wws entry) it is refused 403",
 	  0, 0, NULL),
 	K("trusted_wws", CONF_STR, trusted_wws, "https://127.0.0.1:8443",
 	  "token issuers accepted (comma list of iss URLs, each the WWS base "
@@ -393,6 +408,7 @@ static int http_setup(struct wsf *w, char *err, size_t errlen)
 		.request_timeout_ms = (uint64_t)c->handshake_ms,
 		.keepalive_ms = (uint64_t)c->handshake_ms,
 		.handshake_ms = (uint64_t)c->handshake_ms,
+		.max_conns_per_ip = (unsigned)c->max_conns_per_ip,
 	};
 	int rc;
 
@@ -443,6 +459,8 @@ static int sip_setup(struct wsf *w, char *err, size_t errlen)
 					  (unsigned)c->tcp_idle_ms };
 	sc.limits.max_conns = (unsigned)c->max_conns;
 	sc.limits.max_trans = (unsigned)c->max_trans;
+	sc.limits.max_conns_per_ip = (unsigned)c->max_conns_per_ip;
+	sc.limits.max_pending_per_ip = (unsigned)c->max_pending_per_ip;
 	sc.rng = w->rng;
 	sc.request_cb = wsf__on_request;
 	sc.trace_cb = on_sip_trace;
@@ -475,6 +493,7 @@ int wsf_new(struct wsf **out, uv_loop_t *loop, const struct wsf_conf *conf,
 	w->trace = trace;
 	w->rng = rng;
 	hmap_init(&w->flows);
+	ipcount_init(&w->ws_ips);
 	rc = wsf__range_setup(w, err, errlen);
 	if (rc) {
 		wsf_close(w);
@@ -523,6 +542,7 @@ void wsf_close(struct wsf *w)
 	if (w->tls)
 		tls_ctx_free(w->tls);
 	hmap_close(&w->flows);
+	ipcount_close(&w->ws_ips);
 	free(w->origins);
 	free(w->origins_buf);
 	OPENSSL_cleanse(w->secret, sizeof(w->secret));

@@ -143,11 +143,13 @@ struct wsf_conf {
 	int challenge;         /* enum wsf_challenge */
 	long ping_ms, idle_ms, handshake_ms;
 	long max_msg, max_conns;
+	long max_conns_per_ip, max_pending_per_ip; /* issue 9 */
 	long t1_ms, t2_ms, t4_ms, tcp_idle_ms, max_trans;
 	char *flow_secret;
 	/* tokens (see above) */
 	int token_check;       /* enum wsf_token_check */
 	bool ims_from_claims;  /* NOTE 2 */
+	bool token_origin;     /* a token only from its issuer's Origin */
 	char *trusted_wws;     /* comma list of issuer URLs = WWS base URLs */
 	char *introspect_client; /* "client_id:secret" (HTTP Basic) */
 	char *token_audience;

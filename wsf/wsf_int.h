@@ -10,6 +10,7 @@
 #define IMSTB_WSF_INT_H
 
 #include "base/hmap.h"
+#include "base/ipcount.h"
 #include "digest/digest.h"
 #include "http/http.h"
 #include "sipt/sipt.h"
@@ -40,6 +41,7 @@ struct wsf {
 	size_t secret_len;
 	uint64_t next_id;
 	struct hmap flows; /* struct wsf_flow by id (hex); borrowed */
+	struct ipcount ws_ips; /* WebSockets per source IP */
 	char *origins_buf;    /* owned: the split allowed_origins */
 	const char **origins; /* owned array; NULL = any Origin */
 	struct wsf__fwd *inflight; /* requests waiting for an answer */
@@ -72,6 +74,7 @@ struct wsf_flow {
 	char *origin;	     /* owned: Origin of the upgrade; NULL: none */
 	unsigned range_regs; /* web users' registrations from a block */
 	bool range_ended;    /* they were ended with their block */
+	bool ip_counted;     /* holds a count in w->ws_ips */
 };
 
 /* ---- flow.c ----------------------------------------------------------- */
@@ -164,6 +167,9 @@ const char *wsf__range_owner(struct wsf *w, const char *impu);
  * to the To) against the blocks registered by iss; answers st. */
 void wsf__range_client(struct wsf *w, struct sipt_strans *st,
 		       struct wsf_flow *f, const char *impu, const char *iss);
+/* token_origin: may flow f present a token of issuer iss? (range.c) */
+bool wsf__origin_bound(const struct wsf *w, const struct wsf_flow *f,
+		       const char *iss);
 /* Flow f is closing: its web users' registrations end. */
 void wsf__range_flow_gone(struct wsf *w, struct wsf_flow *f);
 

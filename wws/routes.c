@@ -278,7 +278,7 @@ out:
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-enum route_id { R_JWKS, R_CONFIG, R_LOGIN, R_INTROSPECT, R_RANGE };
+enum route_id { R_JWKS, R_CONFIG, R_LOGIN, R_INTROSPECT, R_RANGE, R_LOGOUT };
 
 static const struct {
 	const char *path;
@@ -290,6 +290,7 @@ static const struct {
 	{ "/login", true, R_LOGIN },
 	{ "/introspect", true, R_INTROSPECT },
 	{ "/range.json", false, R_RANGE },
+	{ "/logout", true, R_LOGOUT },
 };
 
 static bool method_ok(const struct http_req *req, bool post)
@@ -356,6 +357,9 @@ void wws__handle(struct http_conn *c, const struct http_req *req, void *arg)
 		break;
 	case R_RANGE:
 		wws__block_json(w, c);
+		break;
+	case R_LOGOUT:
+		wws__logout(w, c, req);
 		break;
 	}
 }

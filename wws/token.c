@@ -21,6 +21,8 @@
 
 #include <openssl/crypto.h>
 
+#include "digest/digest.h"
+
 #define NO_STORE    "Cache-Control: no-store\r\nPragma: no-cache\r\n"
 #define BASIC_REALM "WWW-Authenticate: Basic realm=\"wws\"\r\n"
 #define FORM	    "application/x-www-form-urlencoded"
@@ -216,4 +218,40 @@ void wws__introspect(struct wws *w, struct http_conn *c,
 	http_respond_json(c, 200, j, NO_STORE);
 out:
 	buf_close(&tok);
+}
+
+/*
+ * POST /logout with the token itself (Authorization: Bearer, RFC 6750
+ * §2.1): its jti is revoked, so introspection calls it inactive from now
+ * on and the WSF refuses it (issue 9: a token can't be replayed after
+ * logout). 401 invalid_token if it is not one of ours or not active.
+ */
+void wws__logout(struct wws *w, struct http_conn *c,
+		 const struct http_req *req)
+{
+	const struct http_hdr *h = http_hdr_find(&req->hdrs, "Authorization");
+	struct token_claims cl;
+	struct wws_user usr;
+	const char *why = "Bearer token required";
+	struct sv tok = SV_NULL;
+
+	if (h && digest_bearer_parse(&tok, h->value, NULL) == 0)
+		why = check(w, tok, &cl, &usr);
+	if (why) {
+		log_info("logout refused: %s", why);
+		wws__error(c, 401, "invalid_token", why,
+			   "WWW-Authenticate: Bearer realm=\"wws\", "
+			   "error=\"invalid_token\"\r\n");
+		return;
+	}
+	if (wws_users_token_revoke(w->users, cl.jti)) {
+		wws__error(c, 503, "temporarily_unavailable", "db busy",
+			   "Retry-After: 1\r\n");
+		return;
+	}
+	log_info("logout %s: token jti %s revoked", usr.webid, cl.jti);
+	http_respond_json(c, 200,
+			  json_pack("{s:s,s:s}", "result", "logged_out", "jti",
+				    cl.jti),
+			  NO_STORE);
 }

@@ -82,6 +82,10 @@ const struct conf_key wws_conf_keys[] = {
 	  1, 10000000, NULL),
 	K("max_body", CONF_INT, max_body, "65536",
 	  "largest request body, bytes (else 413)", 64, 16777216, NULL),
+	K("max_conns_per_ip", CONF_INT, max_conns_per_ip, "256",
+	  "open HTTPS connections from one IP address (more: 503 with "
+	  "Retry-After: 5, then close); 0 = no limit",
+	  0, 1000000, NULL),
 	K("request_timeout_ms", CONF_INT, request_timeout_ms, "10000",
 	  "a request (and a TLS handshake) must be complete within this, "
 	  "else 408 and close",
@@ -341,8 +345,9 @@ int wws__users_setup(const struct wws_conf *c, struct wws_users **out,
 		wws_users_close(*out);
 		*out = NULL;
 	} else {
-		log_info("new db %s: demo user %s (password %s) -> %s, %s",
-			 c->db, id.data, pw, impu.data, impi.data);
+		/* the password stays out of the log (issue 9) */
+		log_info("new db %s: demo user %s -> %s, %s", c->db, id.data,
+			 impu.data, impi.data);
 	}
 	buf_close(&id);
 	buf_close(&impu);
@@ -389,6 +394,7 @@ int wws_new(struct wws **out, uv_loop_t *loop, const struct wws_conf *conf,
 	lim.max_body = (size_t)conf->max_body;
 	lim.request_timeout_ms = (uint64_t)conf->request_timeout_ms;
 	lim.handshake_ms = (uint64_t)conf->request_timeout_ms;
+	lim.max_conns_per_ip = (unsigned)conf->max_conns_per_ip;
 	rc = http_server_new(&w->srv, loop, conf->listen, (uint16_t)conf->port,
 			     w->tls, &lim, wws__handle, w);
 	if (rc) {

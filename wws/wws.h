@@ -107,6 +107,7 @@ struct wws_conf {
 	char *introspect_clients; /* "id:secret,id:secret" */
 	long pbkdf2_iterations;
 	long max_body;
+	long max_conns_per_ip; /* issue 9 */
 	long request_timeout_ms;
 	char *wsf_url; /* what the page connects to (/config.json); also
 			  where the block registers */

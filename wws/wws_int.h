@@ -155,6 +155,9 @@ void wws__login_ok(struct wws *w, struct http_conn *c,
 		   const struct wws_user *usr);
 void wws__introspect(struct wws *w, struct http_conn *c,
 		     const struct http_req *req);
+/* POST /logout with the token as Bearer: its jti is revoked. */
+void wws__logout(struct wws *w, struct http_conn *c,
+		 const struct http_req *req);
 
 /* ---- [range] ------------------------------------------------------------
  * block.c: the block's IMPUs for web users, /range.json. */

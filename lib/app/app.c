@@ -97,6 +97,7 @@ int app_init(const struct conf_cli *cli, const struct conf_key *keys,
 	if (common->trace_file[0])
 		app_mkdir_parent(common->trace_file);
 	rc = trace_open(trace, common->trace_file, common->trace_node);
+	trace->secrets = common->trace_secrets;
 	if (rc) {
 		fprintf(stderr, "%s: bad setting: trace_file: %s: %s\n",
 			cli->prog, common->trace_file, strerror(-rc));

@@ -25,6 +25,7 @@ struct app_common {
 	char *trace_node; /* owned */
 	long seed;
 	char *fault_file; /* owned; "" = no fault injection */
+	bool trace_secrets; /* passwords, HA1s, tokens left in the trace */
 };
 
 /* Their conf_key rows, for a config struct T with a `common` member. */
@@ -36,6 +37,9 @@ struct app_common {
 	  "lines (empty: off)", 0, 0, NULL }, \
 	{ "trace_node", CONF_STR, offsetof(T, common.trace_node), node, \
 	  "this process's name in the trace", 0, 0, NULL }, \
+	{ "trace_secrets", CONF_BOOL, offsetof(T, common.trace_secrets), \
+	  "false", "true: passwords, HA1s, tokens and JWT signatures stay " \
+	  "in the trace (else redacted, same length)", 0, 0, NULL }, \
 	{ "seed", CONF_INT, offsetof(T, common.seed), "0", \
 	  "random seed: 0 = from the OS, N = reproducible tags, branches, " \
 	  "nonces and icids", 0, 0, NULL }, \

@@ -17,6 +17,9 @@ void app_sipt_conf(const struct app_sip *s, struct sipt_conf *sc)
 	};
 	sc->limits.max_conns = (unsigned)s->max_conns;
 	sc->limits.max_trans = (unsigned)s->max_trans;
+	sc->limits.max_conns_per_ip = (unsigned)s->max_conns_per_ip;
+	sc->limits.max_pending_per_ip = (unsigned)s->max_pending_per_ip;
+	sc->limits.msg_timeout_ms = (unsigned)s->tcp_msg_timeout_ms;
 }
 
 static int fault_sip(struct sipt *s, const char *transport,

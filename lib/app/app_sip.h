@@ -17,6 +17,8 @@ struct app_sip {
 	long t1_ms, t2_ms, t4_ms; /* RFC 3261 §17.1.1.1 */
 	long tcp_idle_ms;
 	long max_conns, max_trans;
+	long max_conns_per_ip, max_pending_per_ip; /* issue 9 */
+	long tcp_msg_timeout_ms;
 };
 
 /* clang-format off */
@@ -33,7 +35,19 @@ struct app_sip {
 	{ "max_conns", CONF_INT, offsetof(T, sip.max_conns), "1024", \
 	  "open SIP TCP connections (more are refused)", 1, 1000000, NULL }, \
 	{ "max_trans", CONF_INT, offsetof(T, sip.max_trans), "262144", \
-	  "live SIP transactions (more get 503)", 1, 10000000, NULL }
+	  "live SIP transactions (more get 503)", 1, 10000000, NULL }, \
+	{ "max_conns_per_ip", CONF_INT, offsetof(T, sip.max_conns_per_ip), \
+	  "512", "SIP TCP connections accepted from one IP address (more " \
+	  "are closed at once); 0 = only max_conns", 0, 1000000, NULL }, \
+	{ "max_pending_per_ip", CONF_INT, \
+	  offsetof(T, sip.max_pending_per_ip), "4096", \
+	  "SIP requests from one IP address not yet answered with a final " \
+	  "response (more get 503 with Retry-After: 5); 0 = no limit", 0, \
+	  10000000, NULL }, \
+	{ "tcp_msg_timeout_ms", CONF_INT, \
+	  offsetof(T, sip.tcp_msg_timeout_ms), "10000", \
+	  "a SIP message begun over TCP must be complete within this, ms " \
+	  "(slow loris: else the connection is closed)", 100, 600000, NULL }
 /* clang-format on */
 
 /*

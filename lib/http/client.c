@@ -181,7 +181,7 @@ int http_client_request(struct http_client **out, uv_loop_t *loop,
 			void *arg)
 {
 	struct http_client *c = NULL;
-	struct http_limits lim = { 0, 0, 0, 0, 0, 0 };
+	struct http_limits lim = { 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct stream_cbs cbs = { on_open, on_read, on_close, NULL };
 	int err = -EINVAL;
 

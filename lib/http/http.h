@@ -39,6 +39,9 @@ struct http_limits {		     /* 0 = default */
 					close without an answer */
 	size_t max_pending;	     /* stream_limits.max_pending */
 	uint64_t handshake_ms;	     /* stream_limits.handshake_ms */
+	unsigned max_conns_per_ip;   /* 0: none; beyond: 503 with Retry-After
+					and close, after the TLS handshake */
+	unsigned retry_after_s;	     /* 5 */
 };
 
 /* ---- parsed messages ----------------------------------------------------

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ipcount.h"
 #include "http/http.h"
 
 #define DEF_REQUEST_MS	 10000
@@ -31,6 +32,7 @@ struct http_server {
 	void *trace_arg;
 	char name[64];
 	bool closed;
+	struct ipcount ips; /* connections per source IP (max_conns_per_ip) */
 };
 
 struct http_conn {
@@ -48,6 +50,8 @@ struct http_conn {
 	bool close_after;
 	bool in_process; /* conn_process is on the stack */
 	bool timing_req; /* the timer measures a partial request */
+	bool ip_counted; /* holds a count in srv->ips for peer */
+	struct sockaddr_storage peer;
 };
 
 static void conn_process(struct http_conn *c);
@@ -83,13 +87,17 @@ static struct sv first_line(const char *p, size_t n)
 
 static void server_dtor(void *o)
 {
-	UNUSED(o);
+	struct http_server *srv = o;
+
+	ipcount_close(&srv->ips);
 }
 
 static void conn_dtor(void *o)
 {
 	struct http_conn *c = o;
 
+	if (c->ip_counted)
+		ipcount_release(&c->srv->ips, (struct sockaddr *)&c->peer);
 	http_parser_free(c->p);
 	buf_close(&c->stash);
 	obj_unref(c->s);
@@ -394,7 +402,8 @@ static void on_read(struct stream *s, const char *p, size_t n, void *arg)
 	struct http_conn *c = arg;
 
 	UNUSED(s);
-	if (c->closing || c->gone)
+	if (c->closing || c->gone ||
+	    (!c->ip_counted && c->srv->lim.max_conns_per_ip))
 		return;
 	/* Paused streams should not read, but a TLS engine may still hold
 	 * plaintext: never move the buffer under the handler's views. */
@@ -406,12 +415,30 @@ static void on_read(struct stream *s, const char *p, size_t n, void *arg)
 	conn_process(c);
 }
 
+/* Over max_conns_per_ip (issue 9): answered once the stream is open
+ * (TLS done), then closed; nothing of the request is read. */
+static void conn_refuse(struct http_conn *c)
+{
+	char extra[48];
+
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+		 c->srv->lim.retry_after_s);
+	memset(&c->req, 0, sizeof(c->req));
+	if (conn_send(c, 503, "text/plain", "too many connections\n", 21,
+		      extra, false, true))
+		stream_abort(c->s);
+	conn_shut(c);
+}
+
 static void on_open(struct stream *s, int err, void *arg)
 {
 	struct http_conn *c = arg;
 
 	UNUSED(s);
-	if (!err && !c->closing && !c->gone)
+	if (!err && !c->closing && !c->gone && !c->ip_counted &&
+	    c->srv->lim.max_conns_per_ip)
+		conn_refuse(c);
+	else if (!err && !c->closing && !c->gone)
 		conn_arm(c);
 }
 
@@ -439,6 +466,13 @@ static void on_accept(struct stream_listener *l, struct stream *s, void *arg)
 	c = obj_new(sizeof(*c), conn_dtor);
 	c->srv = obj_ref(srv);
 	c->s = obj_ref(s);
+	if (stream_peer(s))
+		memcpy(&c->peer, stream_peer(s),
+		       stream_peer(s)->sa_family == AF_INET6 ?
+			       sizeof(struct sockaddr_in6) :
+			       sizeof(struct sockaddr_in));
+	c->ip_counted = ipcount_take(&srv->ips, (struct sockaddr *)&c->peer,
+				     srv->lim.max_conns_per_ip);
 	c->p = http_parser_new(false, &srv->lim);
 	buf_init(&c->stash);
 	uv_timer_init(srv->loop, &c->timer);
@@ -473,6 +507,9 @@ int http_server_new(struct http_server **out, uv_loop_t *loop, const char *ip,
 		srv->lim.request_timeout_ms = DEF_REQUEST_MS;
 	if (!srv->lim.keepalive_ms)
 		srv->lim.keepalive_ms = DEF_KEEPALIVE_MS;
+	if (!srv->lim.retry_after_s)
+		srv->lim.retry_after_s = 5;
+	ipcount_init(&srv->ips);
 	srv->cb = cb;
 	srv->arg = arg;
 	snprintf(srv->name, sizeof(srv->name), "imstb");

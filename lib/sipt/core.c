@@ -467,6 +467,8 @@ static int conf_resolve(struct sipt *s, const struct sipt_conf *conf)
 	DFLT(s->conf.limits.max_stream_buf, 65536);
 	DFLT(s->conf.limits.max_pending, 1u << 20);
 	DFLT(s->conf.limits.max_trans, 4096);
+	DFLT(s->conf.limits.retry_after_s, 5);
+	DFLT(s->conf.limits.msg_timeout_ms, 10000);
 	if (s->conf.limits.max_stream_buf > SIP_MAX_MSG + 4096)
 		s->conf.limits.max_stream_buf = SIP_MAX_MSG + 4096;
 	h = conf->via_host ? conf->via_host :
@@ -488,8 +490,12 @@ int sipt_new(struct sipt **out, uv_loop_t *loop, const struct sipt_conf *conf)
 	s->loop = loop;
 	hmap_init(&s->strans);
 	hmap_init(&s->ctrans);
+	ipcount_init(&s->conn_ips);
+	ipcount_init(&s->pend_ips);
 	err = conf_resolve(s, conf);
 	if (err) {
+		ipcount_close(&s->conn_ips);
+		ipcount_close(&s->pend_ips);
 		hmap_close(&s->strans);
 		hmap_close(&s->ctrans);
 		free(s->via_host);
@@ -521,6 +527,8 @@ static void finish(struct sipt *s)
 		close(s->tcp_fd);
 	hmap_close(&s->strans);
 	hmap_close(&s->ctrans);
+	ipcount_close(&s->conn_ips);
+	ipcount_close(&s->pend_ips);
 	free(s->tmr_heap);
 	free(s->udp_rx);
 	free(s->via_host);

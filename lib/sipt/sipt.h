@@ -6,25 +6,21 @@
  * Errors: 0 or a negative errno. A call that takes a callback and fails
  * never runs that callback (libuv's rule).
  *
- * Received requests: every new request gets a server transaction (§17.2.2)
- * and is handed to conf.request_cb as a copy whose top Via is already
- * stamped per RFC 3581 / §18.2.1 (received=, rport=): responses built from
- * it with sip_print_response_start carry the stamped Via, and a proxy
- * forwards it as is. Retransmissions are absorbed (the last response is
- * re-sent). INVITE gets a transaction with non-INVITE behaviour (no 100,
- * no Timer G/H/I): enough for an immediate final answer such as 501. ACK is
- * absorbed if it matches an INVITE transaction, else delivered unstamped
- * with st == NULL (no transaction). CANCEL is an ordinary non-INVITE
- * request. Malformed messages are answered 400/413/513 (reason = perr.why)
- * when a response can be built; otherwise dropped. Every callback may call
- * sipt_close.
+ * Received requests: each new one gets a server transaction (§17.2.2) and
+ * goes to conf.request_cb as a copy with its top Via stamped (RFC 3581,
+ * §18.2.1: received=, rport=), which responses and forwarded requests
+ * carry. Retransmissions are absorbed (the last response re-sent). INVITE
+ * gets non-INVITE behaviour (no 100, no Timer G/H/I): enough for a final
+ * 501. ACK is absorbed if it matches an INVITE transaction, else given
+ * unstamped with st == NULL. Malformed messages get 400/413/513 (reason =
+ * perr.why) when a response can be built, else are dropped. Every
+ * callback may call sipt_close.
  *
- * Limits (struct sipt_limits): max TCP connections (accept/connect beyond
- * it is refused), max bytes buffered per connection in each direction
- * (receive: framing loss -> 413 + close; send: -ENOBUFS), max live
- * transactions (new request -> stateless 503; sipt_ctrans_send -> -EBUSY).
- * Destinations are numeric IPv4/IPv6 addresses: there is no DNS (§18.2.2
- * falls back to the Via sent-by only when it is numeric).
+ * Limits (struct sipt_limits): TCP connections (beyond: refused), bytes
+ * buffered per connection (receive: 513 + close; send: -ENOBUFS), live
+ * transactions (503; sipt_ctrans_send: -EBUSY); per source IP: accepted
+ * TCP connections (closed at once), unanswered requests (503 with
+ * Retry-After). Destinations are numeric addresses: no DNS.
  */
 #ifndef IMSTB_SIPT_H
 #define IMSTB_SIPT_H
@@ -111,6 +107,11 @@ struct sipt_limits {       /* 0 = default */
 	size_t max_stream_buf; /* bytes of one unframed TCP message, 65536 */
 	size_t max_pending;    /* unsent bytes queued per connection, 1 MiB */
 	unsigned max_trans;    /* live transactions (server + client), 4096 */
+	/* per source IP, 0 = none (see the top of this file) */
+	unsigned max_conns_per_ip;
+	unsigned max_pending_per_ip;
+	unsigned retry_after_s; /* of the 503 at max_pending_per_ip, 5 */
+	unsigned msg_timeout_ms; /* a TCP message begun, ms: 10000 (closed) */
 };
 
 typedef void sipt_request_cb(struct sipt *s, struct sipt_strans *st,

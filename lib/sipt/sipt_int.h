@@ -6,6 +6,7 @@
 #define IMSTB_SIPT_INT_H
 
 #include "base/hmap.h"
+#include "base/ipcount.h"
 #include "sipt/sipt.h"
 
 /* ---- timers (timer.c) ----------------------------------------------------
@@ -59,6 +60,8 @@ struct sipt {
 	unsigned nconns;         /* built-in TCP connections alive */
 
 	struct hmap strans; /* struct sipt_strans by key; holds a ref each */
+	struct ipcount conn_ips; /* accepted TCP connections per source IP */
+	struct ipcount pend_ips; /* unanswered server transactions per IP */
 	struct hmap ctrans; /* struct sipt_ctrans by key; holds a ref each */
 	size_t ntrans;
 

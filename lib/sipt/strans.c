@@ -30,6 +30,7 @@ struct sipt_strans {
 	bool via_rport;         /* §18.2.2 needs after req is gone */
 	struct sipt_flow *flow; /* owned reference */
 	struct sockaddr_storage src; /* source of the request */
+	bool pending;           /* counted in s->pend_ips until answered */
 	struct buf last;        /* owned: last response sent */
 	struct sipt__tmr tj;
 };
@@ -142,12 +143,22 @@ static void via_stamp(const struct sip_msg *m, const struct sockaddr *src,
 		   (size_t)(m->raw.p + m->raw.len - el.p));
 }
 
+/* The request is answered (or gone): its source has one pending less. */
+static void pending_end(struct sipt *s, struct sipt_strans *st)
+{
+	if (!st->pending || !s)
+		return;
+	st->pending = false;
+	ipcount_release(&s->pend_ips, (const struct sockaddr *)&st->src);
+}
+
 static void strans_dtor(void *o)
 {
 	struct sipt_strans *st = o;
 
 	if (st->s)
 		sipt__tmr_stop(st->s, &st->tj);
+	pending_end(st->s, st);
 	free(st->key);
 	free(st->raw);
 	free(st->req);
@@ -183,10 +194,37 @@ static struct sipt_strans *strans_new(struct sipt *s, struct sipt_flow *f,
 	return st;
 }
 
+/* Per source address (issue 9): a source with max_pending_per_ip requests
+ * still unanswered gets 503 with Retry-After (RFC 3261 §21.5.4) for the
+ * next one, as the stateless answer of the max_trans limit. */
+static bool pending_begin(struct sipt *s, struct sipt_strans *st)
+{
+	unsigned max = s->conf.limits.max_pending_per_ip;
+	struct buf b;
+	char ip[64];
+
+	st->pending = ipcount_take(&s->pend_ips,
+				   (const struct sockaddr *)&st->src, max);
+	if (st->pending || !max)
+		return true;
+	sipt__ip_print((const struct sockaddr *)&st->src, ip, sizeof(ip));
+	log_warn("sipt: %u requests from %s unanswered (max_pending_per_ip): "
+		 "503", max, ip);
+	buf_init(&b);
+	sip_print_response_start(&b, st->req, 503, "Too many pending requests",
+				 NULL);
+	buf_printf(&b, "Retry-After: %u\r\n", s->conf.limits.retry_after_s);
+	sip_print_end(&b, NULL, NULL, 0);
+	sipt_strans_reply(st, b.data, b.len);
+	buf_close(&b);
+	return false;
+}
+
 static void strans_terminate(struct sipt_strans *st)
 {
 	struct sipt *s = st->s;
 
+	pending_end(s, st);
 	st->state = ST_TERMINATED;
 	if (!st->linked)
 		return;
@@ -262,6 +300,10 @@ void sipt__strans_on_request(struct sipt *s, struct sipt_flow *f,
 		obj_unref(st);
 		goto out;
 	}
+	if (!pending_begin(s, st)) {
+		obj_unref(st);
+		goto out;
+	}
 	/* The table owns the creation reference until Terminated. */
 	hmap_insert(&s->strans, &st->node, (struct sv){ st->key, st->keylen });
 	st->linked = true;
@@ -310,6 +352,7 @@ int sipt_strans_reply(struct sipt_strans *st, const char *p, size_t len)
 		return err;
 	}
 	st->state = ST_COMPLETED;
+	pending_end(st->s, st);
 	/* Only the key and the last response are needed from now on. */
 	free(st->req);
 	free(st->raw);
@@ -370,6 +413,7 @@ void sipt__strans_drop_all(struct sipt *s)
 		st->linked = false;
 		s->ntrans--;
 		sipt__tmr_stop(s, &st->tj);
+		pending_end(s, st);
 		st->s = NULL;
 		if (!st->flow->linked)
 			st->flow->sipt = NULL;

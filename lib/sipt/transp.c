@@ -6,7 +6,7 @@
  * any other flow. TCP: connections are flows in the stack's table, found by
  * peer address for reuse (§18.1.1, §18.2.2), opened on demand, framed with
  * sip_msg_frame (Content-Length, §18.3), closed after tcp_idle ms without
- * traffic. A framing loss is answered 400/413 when possible, then the
+ * traffic. A framing loss is answered 400/513 when possible, then the
  * connection is shut down (§18.3: the stream cannot be resynchronised).
  */
 #include "sipt/sipt_int.h"
@@ -198,6 +198,8 @@ struct sipt__conn {
 	bool connected;
 	bool closing;  /* uv_close called */
 	bool draining; /* shutting down after a framing loss */
+	bool ip_counted; /* holds a count in s->conn_ips (accepted) */
+	uint64_t partial_since; /* loop ms the unfinished message began */
 	char *rx;      /* owned */
 	size_t rxlen, rxcap;
 	struct wreq *pend; /* owned: queued until connected, in order */
@@ -231,6 +233,9 @@ static void conn_closed_cb(uv_handle_t *h)
 	if (c->cnext)
 		c->cnext->cprev = c->cprev;
 	s->nconns--;
+	if (c->ip_counted)
+		ipcount_release(&s->conn_ips,
+				(const struct sockaddr *)&c->flow.peer);
 	obj_unref(c); /* the handle's reference */
 	sipt__handle_closed(s);
 }
@@ -347,10 +352,15 @@ static void shutdown_cb(uv_shutdown_t *req, int status)
 
 /* §18.3: after a framing error the stream is lost. Answer if we can, let
  * the answer drain, then close. */
-static void conn_frame_lost(struct sipt__conn *c, const struct perr *e)
+static void conn_frame_lost(struct sipt__conn *c, const struct perr *e0)
 {
+	struct perr big = *e0, *e = &big;
 	struct buf b;
 
+	/* A message over our size, whatever part is too long: 513 Message
+	 * Too Large (RFC 3261 §21.5.14), as over UDP and WS (issue 9). */
+	if (big.status == 413)
+		big.status = 513;
 	log_debug("sipt: TCP framing lost: %s", e->why ? e->why : "?");
 	c->draining = true;
 	uv_read_stop((uv_stream_t *)&c->h);
@@ -407,7 +417,7 @@ static void conn_parse(struct sipt__conn *c)
 			conn_consume(c, crlf);
 			if (c->rxlen > c->s->conf.limits.max_stream_buf) {
 				perr_set(&e, c->rxlen, "message too large",
-					 413);
+					 513);
 				conn_frame_lost(c, &e);
 			}
 			return;
@@ -419,6 +429,30 @@ static void conn_parse(struct sipt__conn *c)
 		sipt_recv(c->s, &c->flow, c->rx + skip, mlen);
 		conn_consume(c, skip + mlen);
 	}
+}
+
+/* Slow loris (issue 9): a message begun must be whole within
+ * msg_timeout_ms, however slowly its bytes trickle in; the idle timer
+ * then fires at that bound instead of tcp_idle. */
+static void conn_partial_bound(struct sipt__conn *c)
+{
+	uint64_t now = uv_now(c->s->loop), end;
+
+	if (!c->rxlen) {
+		c->partial_since = 0;
+		return;
+	}
+	if (!c->partial_since)
+		c->partial_since = now;
+	end = c->partial_since + c->s->conf.limits.msg_timeout_ms;
+	if (end <= now) {
+		log_info("sipt: TCP message not complete within %u ms: closed",
+			 c->s->conf.limits.msg_timeout_ms);
+		conn_close(c, -ETIMEDOUT);
+		return;
+	}
+	if (end - now < c->s->conf.timers.tcp_idle)
+		sipt__tmr_start(c->s, &c->idle, end - now, conn_idle_cb, c);
 }
 
 static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
@@ -436,6 +470,8 @@ static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 	conn_touch(c);
 	obj_ref(c); /* a callback may close us */
 	conn_parse(c);
+	if (!c->closing && !c->draining)
+		conn_partial_bound(c);
 	obj_unref(c);
 }
 
@@ -542,6 +578,22 @@ static void accept_cb(uv_stream_t *server, int status)
 		return;
 	}
 	conn_link(c);
+	/* Per source address (issue 9): beyond the limit the connection is
+	 * closed at once; nothing is read from it. */
+	c->ip_counted = ipcount_take(&s->conn_ips,
+				     (const struct sockaddr *)&c->flow.peer,
+				     s->conf.limits.max_conns_per_ip);
+	if (!c->ip_counted) {
+		char ip[64];
+
+		sipt__ip_print((const struct sockaddr *)&c->flow.peer, ip,
+			       sizeof(ip));
+		log_warn("sipt: TCP connection from %s refused "
+			 "(max_conns_per_ip %u)",
+			 ip, s->conf.limits.max_conns_per_ip);
+		conn_close(c, -EBUSY);
+		return;
+	}
 	conn_touch(c);
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc_cb, conn_read_cb);
 }

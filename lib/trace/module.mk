@@ -1,5 +1,5 @@
 MODULES    += trace
-trace_SRCS := lib/trace/trace.c lib/trace/fault.c
+trace_SRCS := lib/trace/trace.c lib/trace/fault.c lib/trace/redact.c
 trace_MODS := base trace
 UNIT_TESTS += trace
 # The fault rules (fault.c) have a test of their own.

@@ -15,6 +15,7 @@ int trace_open(struct trace *t, const char *path, const char *node)
 {
 	t->fd = -1;
 	t->fault = NULL;
+	t->secrets = false;
 	buf_init(&t->line);
 	snprintf(t->node, sizeof(t->node), "%s", node ? node : "?");
 	if (!path || !*path)
@@ -110,7 +111,16 @@ void trace_emit(struct trace *t, const struct trace_event *ev)
 		   ev->transport, local, peer);
 	trace_json_escape(b, ev->summary);
 	buf_printf(b, "\",\"len\":%zu,\"raw\":\"", ev->len);
-	trace_base64(b, ev->raw, ev->len);
+	if (!t->secrets && trace_redact_needed(ev->proto, ev->raw, ev->len)) {
+		char *copy = xmalloc(ev->len + 1);
+
+		memcpy(copy, ev->raw, ev->len);
+		trace_redact(ev->proto, copy, ev->len);
+		trace_base64(b, copy, ev->len);
+		free(copy);
+	} else {
+		trace_base64(b, ev->raw, ev->len);
+	}
 	buf_puts(b, "\"}\n");
 	/* One write per line keeps lines whole in a shared O_APPEND file. */
 	w = write(t->fd, b->data, b->len);

@@ -37,6 +37,7 @@ struct trace_fault;
 
 struct trace {
 	int fd;        /* -1 when off */
+	bool secrets;  /* trace_secrets: raw bytes unredacted (default off) */
 	char node[32];
 	struct buf line; /* reused for every event: no allocation per line */
 	struct trace_fault *fault; /* owned; NULL: no fault rules (fault.c) */
@@ -87,6 +88,16 @@ int trace_fault_check(struct trace *t, const char *proto,
 		      size_t len);
 /* trace_close's part: frees the rules. */
 void trace__fault_free(struct trace *t);
+
+/*
+ * Secrets out of raw bytes, in place, keeping the length (redact.c says
+ * what and how): passwords, HTTP Basic credentials, Bearer tokens and JWT
+ * signatures in "sip", "http" and "ws" text; Digest-HA1 and AKA keys in
+ * "diameter". trace_emit applies it unless t->secrets. _needed is a cheap
+ * pre-check (false: nothing to redact).
+ */
+void trace_redact(const char *proto, char *p, size_t n);
+bool trace_redact_needed(const char *proto, const char *p, size_t n);
 
 /* "ip:port" or "[ip]:port" of an AF_INET/AF_INET6 address; "-" if NULL. */
 void trace_addr_str(const struct sockaddr *sa, char *dst, size_t n);

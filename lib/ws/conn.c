@@ -31,6 +31,8 @@ struct ws_conn {
 	bool client;
 	bool opened;	 /* open reached (server: at once) */
 	bool closing;	 /* we queued a close frame */
+	bool close_wait; /* it waits behind queued messages (close_code) */
+	uint16_t close_code;
 	bool peer_fault; /* the peer broke RFC 6455; we queued the close */
 	bool ending;	 /* stream_close called */
 	bool aborted;	 /* stream_abort called */
@@ -203,6 +205,15 @@ static int flush(struct ws_conn *c)
 	if (c->pumping || !c->ctx || c->state != ST_OPEN || c->aborted)
 		goto out;
 	r = wslay_event_send(c->ctx);
+	/* wslay puts control frames before queued messages: a close asked
+	 * for after a send goes out only once they are written. */
+	if (!r && c->close_wait && !wslay_event_get_queued_msg_count(c->ctx)) {
+		c->close_wait = false;
+		wslay_event_queue_close(c->ctx, c->close_code,
+					(const uint8_t *)c->reason_sent,
+					c->reason_sent_len);
+		r = wslay_event_send(c->ctx);
+	}
 	if (c->wbuf.len) {
 		err = stream_write(c->s, c->wbuf.data, c->wbuf.len);
 		buf_reset(&c->wbuf);
@@ -257,6 +268,13 @@ static void queue_close(struct ws_conn *c, uint16_t code, const char *why)
 	c->ping_at = c->pong_by = c->idle_by = 0;
 	memcpy(c->reason_sent, why, n);
 	c->reason_sent_len = n;
+	if (wslay_event_get_queued_msg_count(c->ctx)) {
+		/* Messages sent from a callback still wait: flush queues the
+		 * close after them (else it would overtake them). */
+		c->close_wait = true;
+		c->close_code = code;
+		return;
+	}
 	wslay_event_queue_close(c->ctx, code, (const uint8_t *)why, n);
 }
 

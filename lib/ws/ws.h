@@ -48,6 +48,7 @@ enum ws_close_code {
 	WS_CLOSE_POLICY = 1008,
 	WS_CLOSE_TOO_BIG = 1009,
 	WS_CLOSE_INTERNAL = 1011,
+	WS_CLOSE_TRY_AGAIN = 1013, /* IANA registry: Try Again Later */
 };
 
 #define WS_KEY_LEN    24   /* base64 of 16 bytes (RFC 6455 §4.1) */

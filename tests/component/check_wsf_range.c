@@ -2,8 +2,7 @@
  * (127.0.0.1, OS-chosen ports): GIN REGISTERs (RFC 6140) of IMPU blocks,
  * static and registration mode (Figure 6.X.2.1.3.2-1), and web users'
  * tokens for IMPUs of them (6.X.2.1.3.3-1, nothing to IMS). Two mock WWSs
- * (TLS; JWK Set, RFC 7662 /introspect), a UDP mock P-CSCF, lib/ws clients
- * with their Origins: check_wsf_token.c's shape, with several clients. */
+ * (TLS; JWK Set, /introspect), a UDP mock P-CSCF, lib/ws clients. */
 #include <check.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -235,6 +234,7 @@ static struct env *env_new(int mode, const char *check, bool plain_b)
 			      : "range_mode=registration");
 	set(e, check);
 	e->local = !strcmp(check, "token_check=local");
+	set(e, "token_origin=false"); /* tested in check_wsf_ident */
 	set(e, "wss_port=0");
 	set(e, "ws_port=-1");
 	set(e, "sip_port=0");

@@ -173,6 +173,8 @@ struct env *env_new(const char *const *overrides, bool wws_up)
 	ck_assert_int_eq(getsockname(e->mk, (struct sockaddr *)&sin, &sl), 0);
 	snprintf(kv, sizeof(kv), "pcscf_port=%u", ntohs(sin.sin_port));
 	set(e, kv);
+	/* the Origin binding of tokens is tested in check_wsf_ident */
+	set(e, "token_origin=false");
 	set(e, "wss_port=0");
 	set(e, "ws_port=-1");
 	set(e, "sip_port=0");

@@ -143,16 +143,18 @@ for form in bearer access_token; do
 	[ $rc -eq 0 ] || fail "register.js with a token exited $rc"
 	jti=$(cut -d. -f2 <<<"$tok" | b64url | jq -r .jti || true)
 	[ -n "$jti" ] && [ "$jti" != null ] || fail "token without a jti: $tok"
-	# JsSIP's REGISTER carried exactly this token, in this form.
-	want="Authorization: Bearer $tok"
-	[ $form = access_token ] && want="Authorization: Bearer access_token=\"$tok\""
-	reg=$(jq -r --arg t "$tok" 'select(.node == "wsf" and .dir == "recv"
+	# JsSIP's REGISTER carried exactly this token, in this form (the
+	# trace shows its header and claims; the signature is redacted).
+	tokp=${tok%.*}.
+	want="Authorization: Bearer $tokp"
+	[ $form = access_token ] && want="Authorization: Bearer access_token=\"$tokp"
+	reg=$(jq -r --arg t "$tokp" 'select(.node == "wsf" and .dir == "recv"
 		and .transport == "wss" and (.raw | @base64d | contains($t)))
 		| .raw' "$TRACE" | head -1 | base64 -d)
 	grep -qF "$want" <<<"$reg" || fail "no JsSIP REGISTER with $want: $reg"
 	grep -q '^User-Agent: JsSIP' <<<"$reg" || fail "not JsSIP's: $reg"
 	# Steps 6-7 for this token; then TNA towards IMS.
-	intro=$(jq -r --arg t "$tok" 'select(.node == "wws" and .dir == "recv"
+	intro=$(jq -r --arg t "$tokp" 'select(.node == "wws" and .dir == "recv"
 		and (.summary | startswith("POST /introspect"))
 		and (.raw | @base64d | contains($t))) | .raw' "$TRACE" |
 		head -1 | base64 -d)

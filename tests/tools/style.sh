@@ -34,5 +34,7 @@ for f in $files; do
 	if [ -s /tmp/style.$$ ]; then cat /tmp/style.$$; bad=1; fi
 	rm -f /tmp/style.$$
 done
+# Every SQL statement is parameterised (issue 9).
+bash tests/tools/sql.sh >/dev/null || { bash tests/tools/sql.sh; bad=1; }
 [ $bad -eq 0 ] && echo "style: ok ($(echo "$files" | wc -w) files)"
 exit $bad

@@ -7,6 +7,10 @@
 
 #include "base/base.h"
 #include "base/hmap.h"
+#include "base/ipcount.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 START_TEST(test_sv_split_trim)
 {
@@ -178,6 +182,40 @@ START_TEST(test_hmap_insert_find_remove_grow)
 }
 END_TEST
 
+/* Per-source counters: a limit per address, ports ignored, v4/v6 apart,
+ * entries gone at zero. */
+START_TEST(test_ipcount)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, b = a;
+	struct sockaddr_in6 c = { .sin6_family = AF_INET6 };
+	struct sockaddr *pa = (void *)&a, *pb = (void *)&b, *pc = (void *)&c;
+	struct sockaddr unk = { .sa_family = AF_UNIX };
+	struct ipcount t;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	inet_pton(AF_INET, "127.0.0.2", &b.sin_addr);
+	inet_pton(AF_INET6, "::1", &c.sin6_addr);
+	ipcount_init(&t);
+	ck_assert(ipcount_take(&t, pa, 2));
+	a.sin_port = htons(99); /* another port: the same source */
+	ck_assert(ipcount_take(&t, pa, 2));
+	ck_assert(!ipcount_take(&t, pa, 2));
+	ck_assert(ipcount_take(&t, pb, 2));
+	ck_assert(ipcount_take(&t, pc, 1));
+	ck_assert(!ipcount_take(&t, pc, 1));
+	ck_assert(!ipcount_take(&t, &unk, 0));
+	ck_assert_uint_eq(ipcount_get(&t, pa), 2);
+	ipcount_release(&t, pa);
+	ck_assert(ipcount_take(&t, pa, 2));
+	ck_assert(ipcount_take(&t, pa, 0)); /* 0: no limit */
+	ipcount_release(&t, pb);
+	ck_assert_uint_eq(ipcount_get(&t, pb), 0);
+	ipcount_release(&t, pb); /* not there: nothing */
+	ck_assert_uint_eq(t.map.count, 2);
+	ipcount_close(&t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("base");
@@ -193,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, test_rng_seeded_is_reproducible);
 	tcase_add_test(tc, test_log_level_parse);
 	tcase_add_test(tc, test_hmap_insert_find_remove_grow);
+	tcase_add_test(tc, test_ipcount);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -75,9 +75,11 @@ static void srv_msg(struct ws_conn *c, enum ws_opcode op, const char *p,
 {
 	UNUSED(arg);
 	g.srv_msgs++;
-	if (op == WS_OP_TEXT && n == 5 && !memcmp(p, "close", 5))
+	if (op == WS_OP_TEXT && n == 5 && !memcmp(p, "close", 5)) {
+		/* from inside the callback: the close must follow "last" */
+		ck_assert_int_eq(ws_conn_send(c, WS_OP_TEXT, "last", 4), 0);
 		ck_assert_int_eq(ws_conn_close(c, 1000, "bye"), 0);
-	else
+	} else
 		ck_assert_int_eq(ws_conn_send(c, op, p, n), 0); /* echo */
 }
 
@@ -417,13 +419,11 @@ END_TEST
 static void server_close_script(struct cli *k, enum ws_opcode op, const char *p,
 				size_t n)
 {
-	UNUSED(op);
-	UNUSED(p);
-	UNUSED(n);
 	if (k->step++ == 0)
 		ck_assert_int_eq(ws_conn_send(k->c, WS_OP_TEXT, "close", 5), 0);
-	else
-		ck_abort_msg("unexpected message");
+	else if (k->step != 2 || op != WS_OP_TEXT || n != 4 ||
+		 memcmp(p, "last", 4))
+		ck_abort_msg("unexpected message, step %d", k->step);
 }
 
 START_TEST(test_server_close)
@@ -432,6 +432,7 @@ START_TEST(test_server_close)
 	g_script = server_close_script;
 	cli_start(sip_only, ORG, NULL);
 	fx_run_and_close();
+	ck_assert_int_eq(g.cli.step, 2); /* "last" came before the close */
 	ck_assert_int_eq(g.cli.close_err, 0);
 	ck_assert_uint_eq(g.cli.code, 1000);
 	ck_assert_str_eq(g.cli.reason, "bye");
