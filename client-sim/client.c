@@ -298,6 +298,18 @@ int client_deregister(struct client *c, const char *name)
 	return ua_op(c, name, UA_OP_DEREGISTER);
 }
 
+int client_forget(struct client *c, const char *name)
+{
+	struct client_ua *ua = ua_find(c, name);
+	bool web = client__web_forget(c, name);
+
+	if (ua)
+		client__ua_drop(ua);
+	if (ua || web)
+		client__op_done(c); /* busy may have dropped to 0 */
+	return ua || web ? 0 : -ENOENT;
+}
+
 uint16_t client_port(const struct client *c)
 {
 	return sipt_port(c->sipt, SIPT_UDP);

@@ -143,6 +143,12 @@ int client_register(struct client *c, const struct client_reg_args *a);
 int client_refresh(struct client *c, const char *name);
 int client_deregister(struct client *c, const char *name);
 
+/* Forgets NAME: abandons its operation in flight (no event follows for
+ * it), closes its WebSocket without de-registering and drops its web
+ * session (the load mode, after a de-registration or a timeout).
+ * -ENOENT: neither a UA nor a web session of that name. */
+int client_forget(struct client *c, const char *name);
+
 /*
  * Runs one command line (no newline needed; a trailing CR is ignored):
  *   register NAME IMPU IMPI PASSWORD [expires=N] [via=udp|tcp|ws|wss]

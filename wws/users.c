@@ -15,6 +15,7 @@
  * while wws serves the same file.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -267,6 +268,30 @@ int wws_users_add(struct wws_users *u, const char *webid, const char *password,
 	sqlite3_clear_bindings(st);
 out:
 	free(canon);
+	return rc;
+}
+
+int wws_users_bulk(struct wws_users *u, const struct wws_bulk *b)
+{
+	char webid[WWS_ID_MAX], pw[32], impu[WWS_ID_MAX], impi[WWS_ID_MAX];
+	int rc = 0;
+
+	/* One transaction: a fsync per user would take minutes for 10^5. */
+	if (sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(u, "bulk begin");
+	for (unsigned i = b->first; i < b->first + b->count && !rc; i++) {
+		snprintf(webid, sizeof(webid), "%s%05u@%s", b->prefix, i,
+			 b->domain);
+		snprintf(pw, sizeof(pw), "pass-%05u", i);
+		snprintf(impu, sizeof(impu), "sip:%s%05u@%s", b->prefix, i,
+			 b->ims_domain);
+		snprintf(impi, sizeof(impi), "%s%05u@%s", b->prefix, i,
+			 b->ims_domain);
+		rc = wws_users_add(u, webid, pw, impu, impi, b->iterations);
+	}
+	if (sqlite3_exec(u->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL,
+			 NULL) != SQLITE_OK && !rc)
+		rc = db_fail(u, "bulk commit");
 	return rc;
 }
 
