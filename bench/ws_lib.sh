@@ -27,7 +27,7 @@ free_port() {
 	local p
 	for _ in $(seq 200); do
 		p=$(( (RANDOM % 30000) + 20000 ))
-		ss -Hltun "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+		ss -Htuna "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
 	done
 	die "no free port"
 }
