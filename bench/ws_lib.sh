@@ -44,8 +44,10 @@ wait_port() { # PORT [tcp|udp]
 
 # start NAME PROG ARGS...: BIN/PROG in the background, log in BENCH_DIR.
 start() {
-	local name=$1 prog=$2; shift 2
-	"$BIN/$prog" "$@" >"$BENCH_DIR/$name.log" 2>&1 &
+	local name=$1 prog=$2 wrap; shift 2
+	# WRAP_<name>="valgrind --tool=massif" etc. (profiling by hand)
+	wrap="WRAP_$name"
+	${!wrap:-} "$BIN/$prog" "$@" >"$BENCH_DIR/$name.log" 2>&1 &
 	PIDS+=($!)
 	eval "PID_${name//-/_}=$!"
 }
