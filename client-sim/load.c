@@ -456,6 +456,7 @@ static void report(struct load *l)
 {
 	uint64_t span = l->t_last_reg > l->t_start ? l->t_last_reg - l->t_start
 						   : 0;
+	double ramp = l->t_last_start ? secs(l->t_last_start - l->t_start) : 0;
 	json_t *j;
 
 	qsort(l->lat_us, (size_t)l->registered, sizeof(*l->lat_us), cmp_u32);
@@ -474,8 +475,7 @@ static void report(struct load *l)
 		      "dereg_failed", (json_int_t)l->dereg_failed,
 		      "regs_per_s",
 		      span ? (double)l->registered / secs(span) : 0.0,
-		      "ramp_s",
-		      l->t_last_start ? secs(l->t_last_start - l->t_start) : 0.0,
+		      "ramp_s", ramp,
 		      "p50_ms", pct(l, 50), "p90_ms", pct(l, 90), "p99_ms",
 		      pct(l, 99), "max_ms", pct(l, 100), "elapsed_s",
 		      secs(uv_hrtime() - l->t_start), "complete",
