@@ -18,10 +18,10 @@ BENCH_NAME="bench ws"
 cd "$(dirname "$0")/.."
 . bench/ws_lib.sh
 
-N=10000 RATE=1000 HOLD=10
+N=10000 RATE=250 HOLD=10
 [ "${1:-}" = --quick ] && { N=1000 HOLD=3; }
 N=${WS_CLIENTS:-$N} RATE=${WS_RATE:-$RATE} HOLD=${WS_HOLD:-$HOLD}
-EXPIRES=${WS_EXPIRES:-$(( (N / RATE + HOLD) * 2 + 20 ))}
+EXPIRES=${WS_EXPIRES:-60} # refreshes at 30 s: during the ramp and hold
 PROV=${KAM_PROVISION:-bench/kamailio/provision.sh}
 
 # Each side holds N sockets: the limit is raised here only.
@@ -42,7 +42,7 @@ run_load() {
 		BASE_KIB=$((BASE_KIB + $(rss_kib $p))); BASE_PSS=$((BASE_PSS + $(pss_kib $p)))
 	done
 	"${CLIENT[@]}" "$@" load --clients $N --rate $RATE --hold $HOLD \
-		--expires $EXPIRES --mode wss >"$out" 2>"$BENCH_DIR/$name.load.log" &
+		--expires $EXPIRES --mode wss --leave-rate 0 >"$out" 2>"$BENCH_DIR/$name.load.log" &
 	local lpid=$!
 	PIDS+=($lpid)
 	for _ in $(seq $(( (2 * N / RATE + 60) * 10 ))); do
@@ -88,8 +88,13 @@ kv ws_clients "$reg"; kv ws_rps "$ws_rps"; kv ws_kib_per_conn "$ws_kib"
 kv ws_pss_kib_per_conn "$ws_pss"; kv wsf_cpu_s "${cpu[wsf]}"
 kv ws_core_cpu_s "$core_cpu"; kv ws_p99_ms "$(num .p99_ms)"
 kv ws_failed "$(num .failed)"; kv ws_refreshes "$(num .refreshes)"
-for p in wsf pcscf scscf hss; do v=PID_$p; kill -TERM ${!v}; done
-for p in wsf pcscf scscf hss; do v=PID_$p; wait ${!v} 2>/dev/null || true; done
+# Stop the chain before Kamailio starts (bounded: 10 s, then KILL).
+for p in wsf pcscf scscf hss; do v=PID_$p; kill -TERM ${!v} 2>/dev/null || true; done
+for p in wsf pcscf scscf hss; do
+	v=PID_$p
+	for _ in $(seq 100); do kill -0 ${!v} 2>/dev/null || break; sleep 0.1; done
+	kill -KILL ${!v} 2>/dev/null || true
+done
 
 # ---- Kamailio: websocket + tls + registrar + auth_db --------------------
 KDIR=$BENCH_DIR/kamailio

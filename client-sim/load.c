@@ -15,14 +15,15 @@ static const char load_usage[] =
 	"  load --clients N --rate R [--mode wss|web] [--hold S] "
 	"[--expires E]\n"
 	"       [--timeout-ms T] [--deadline S] [--first K] [--prefix P]\n"
-	"       [--web-domain D] [--login-path PATH]\n"
+	"       [--web-domain D] [--login-path PATH] [--leave-rate L]\n"
 	"    N clients (users PNNNNN of `hss-sim bulk N` / `wws user bulk "
 	"N`), R starts\n"
 	"    per second, each over its own WSS to wsf_url: wss = REGISTER "
 	"with Digest,\n"
 	"    web = HTTPS login at wws_url, then REGISTER with the token; "
 	"hold S s\n"
-	"    (default 10), de-register at R/s; progress on stderr, a "
+	"    (default 10), de-register at L/s (default R; 0: just close);\n"
+	"    progress on stderr, a "
 	"\"holding\" line\n"
 	"    and a final JSON report on stdout (registered, failed by "
 	"status,\n"
@@ -97,11 +98,14 @@ int load_opts_parse(struct load_opts *o, int argc, char **argv, char *err,
 		{ "--deadline", offsetof(struct load_opts, deadline_s), 0,
 		  86400 },
 		{ "--first", offsetof(struct load_opts, first), 1, 99999 },
+		{ "--leave-rate", offsetof(struct load_opts, leave_rate), 0,
+		  1000000 },
 	};
 	uint64_t n;
 	int i;
 
 	*o = (struct load_opts){ .clients = 0, .rate = 100, .hold_s = 10,
+				 .leave_rate = -1,
 				 .expires = 600, .timeout_ms = 10000,
 				 .first = 1, .prefix = "user",
 				 .web_domain = "web.example.com",
@@ -140,6 +144,8 @@ int load_opts_parse(struct load_opts *o, int argc, char **argv, char *err,
 			return -EINVAL;
 		}
 	}
+	if (o->leave_rate < 0)
+		o->leave_rate = o->rate;
 	if (!o->clients || o->first + o->clients - 1 > 99999 ||
 	    strlen(o->prefix) > 20) {
 		snprintf(err, errlen, "--clients N is required (first + N - 1 "
@@ -327,6 +333,10 @@ static void on_hold_end(uv_timer_t *t)
 
 	l->phase = PH_LEAVE;
 	l->t_phase = uv_hrtime();
+	if (!l->o->leave_rate) {
+		finish(l); /* closes every WebSocket, no de-registration */
+		return;
+	}
 	maybe_left(l);
 }
 
@@ -356,11 +366,10 @@ static void maybe_left(struct load *l)
 		finish(l);
 }
 
-/* Clients due by now at the rate, from t_phase (the first at once). */
-static long due(const struct load *l, uint64_t now)
+/* Clients due by now at rate, from t_phase (the first at once). */
+static long due(const struct load *l, uint64_t now, long rate)
 {
-	uint64_t n = (now - l->t_phase) / 1000 * (uint64_t)l->o->rate /
-		     1000000 + 1;
+	uint64_t n = (now - l->t_phase) / 1000 * (uint64_t)rate / 1000000 + 1;
 
 	return n > (uint64_t)l->o->clients ? l->o->clients : (long)n;
 }
@@ -373,7 +382,8 @@ static void on_tick(uv_timer_t *t)
 	long n;
 
 	if (l->phase == PH_RAMP) {
-		for (n = due(l, now); l->started < n && l->phase == PH_RAMP;)
+		for (n = due(l, now, l->o->rate);
+		     l->started < n && l->phase == PH_RAMP;)
 			client_start(l, l->started++);
 		if (l->started == l->o->clients && !l->t_last_start)
 			l->t_last_start = uv_hrtime();
@@ -388,7 +398,8 @@ static void on_tick(uv_timer_t *t)
 	}
 	if (l->phase != PH_LEAVE)
 		return;
-	for (n = due(l, now); l->left < n && l->phase == PH_LEAVE;) {
+	for (n = due(l, now, l->o->leave_rate);
+	     l->left < n && l->phase == PH_LEAVE;) {
 		long i = l->left++;
 
 		if (l->cl[i].state != LC_HELD)

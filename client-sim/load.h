@@ -34,6 +34,7 @@ struct load_opts {
 	long timeout_ms;  /* per client, start to registered */
 	long deadline_s;  /* whole run; 0 = ramp + hold + 60 s */
 	long first;	  /* number of the first user */
+	long leave_rate;  /* de-registrations per second; 0: close at once */
 	const char *prefix;	/* user name prefix */
 	const char *web_domain; /* web ids' domain */
 	const char *login_path; /* on conf.wws_url */
