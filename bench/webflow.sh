@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 RATES=${WEB_RATES:-100 200 300 500 700 1000 1300 1600}
 STEP_S=${WEB_STEP_S:-3}
 if [ "${1:-}" = --quick ]; then
-	RATES=${WEB_RATES:-200 500 1000}
+	RATES=${WEB_RATES:-100 250 500 1000}
 	STEP_S=${WEB_STEP_S:-2}
 fi
 P99_MAX=50
