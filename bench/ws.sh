@@ -90,10 +90,14 @@ kv ws_core_cpu_s "$core_cpu"; kv ws_p99_ms "$(num .p99_ms)"
 kv ws_failed "$(num .failed)"; kv ws_refreshes "$(num .refreshes)"
 # Stop the chain before Kamailio starts (bounded: 10 s, then KILL).
 for p in wsf pcscf scscf hss; do v=PID_$p; kill -TERM ${!v} 2>/dev/null || true; done
+# (The wsf may take long: lib/sipt scans every transaction at each of the
+# N WebSocket closes; the measurement is done, so 5 s, then KILL.)
 for p in wsf pcscf scscf hss; do
 	v=PID_$p
-	for _ in $(seq 100); do kill -0 ${!v} 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do kill -0 ${!v} 2>/dev/null || break; sleep 0.1; done
+	kill -0 ${!v} 2>/dev/null && echo "note: $p still stopping after 5 s: killed" >&2
 	kill -KILL ${!v} 2>/dev/null || true
+	wait ${!v} 2>/dev/null || true
 done
 
 # ---- Kamailio: websocket + tls + registrar + auth_db --------------------

@@ -52,11 +52,13 @@ start() {
 	eval "PID_${name//-/_}=$!"
 }
 
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
-# CPU seconds (user + system) of a PID so far.
+# Memory (KiB) and CPU seconds (user + system) of a PID so far; 0 for a
+# process that is gone.
+rss_kib() { awk '/^VmRSS:/ { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+pss_kib() { awk '/^Pss:/ { v = $2 } END { print v + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 cpu_s() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 # start_chain N [web]: provisions N bulk users, starts the core and the
