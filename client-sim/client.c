@@ -298,6 +298,18 @@ int client_deregister(struct client *c, const char *name)
 	return ua_op(c, name, UA_OP_DEREGISTER);
 }
 
+int client_drop(struct client *c, const char *name)
+{
+	struct client_ua *ua = ua_find(c, name);
+	bool web = client__web_forget(c, name);
+
+	if (ua)
+		client__ua_drop(ua); /* closes its WebSocket, frees it */
+	if (ua || web)
+		client__op_done(c); /* busy may have dropped to 0 */
+	return ua || web ? 0 : -ENOENT;
+}
+
 int client_forget(struct client *c, const char *name)
 {
 	struct client_ua *ua;
@@ -311,7 +323,7 @@ int client_forget(struct client *c, const char *name)
 	if (ua->op != UA_OP_NONE || ua->registered)
 		return -EBUSY;
 	ev = json_pack("{s:s,s:s}", "event", "forgotten", "ua", ua->name);
-	client__ua_drop(ua); /* closes its WebSocket, frees it */
+	client_drop(c, name);
 	client__emit(c, ev);
 	return 0;
 }

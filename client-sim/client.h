@@ -149,6 +149,12 @@ int client_deregister(struct client *c, const char *name);
  * or still registered), -ECANCELED. */
 int client_forget(struct client *c, const char *name);
 
+/* Drops NAME whatever it is doing: abandons its operation in flight (no
+ * event follows for it), closes its WebSocket without de-registering and
+ * drops its web session (the load mode, after a de-registration or a
+ * timeout). -ENOENT: neither a UA nor a web session of that name. */
+int client_drop(struct client *c, const char *name);
+
 /*
  * Runs one command line (no newline needed; a trailing CR is ignored):
  *   register NAME IMPU IMPI PASSWORD [expires=N] [via=udp|tcp|ws|wss]

@@ -145,6 +145,9 @@ void client__http_trace(struct stream *s, bool sent, struct sv start_line,
 			const char *raw, size_t len, void *arg);
 /* The token of the last successful `web NAME login`, or NULL. */
 const char *client__web_token(struct client *c, const char *name);
+/* Cancels NAME's web request in flight (no event) and frees its session;
+ * false if it has none. */
+bool client__web_forget(struct client *c, const char *name);
 /* Cancels every web request (client_close) and frees the sessions. */
 void client__web_close(struct client *c);
 

@@ -5,6 +5,7 @@
 
 #include "client.h"
 #include "linein.h"
+#include "load.h"
 
 struct cmain {
 	struct client *c; /* NULL once closing */
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
 		"refresh NAME | deregister NAME | forget NAME | quit |\n  "
 		"web NAME get URL | web NAME login URL ID PW\nA one-shot "
 		"register stays until SIGINT/SIGTERM, then de-registers.\n"
+		"Load mode (client-sim [options] load --help):\n  load "
+		"--clients N --rate R [--mode wss|web] [--hold S] ...\n"
 	};
 	struct client_conf conf = { 0 };
 	struct cmain m = { 0 };
@@ -121,6 +124,11 @@ int main(int argc, char **argv)
 	if (rc) {
 		m.status = rc > 0 ? 0 : 2;
 		goto out_conf;
+	}
+	if (argi < argc && !strcmp(argv[argi], "load")) {
+		m.status = load_main(&conf, argc - argi - 1, argv + argi + 1,
+				     &trace, &rng);
+		goto out_trace;
 	}
 	uv_loop_init(&loop);
 	rc = client_new(&m.c, &loop, &conf, &trace, &rng, on_event, &m);
@@ -143,6 +151,7 @@ int main(int argc, char **argv)
 	}
 	if (app_run(&loop))
 		m.status = 1;
+out_trace:
 	trace_close(&trace);
 out_conf:
 	conf_free(client_conf_keys, &conf);

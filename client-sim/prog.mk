@@ -2,7 +2,8 @@
 # component tests (plain IMS UE; WebRTC mode against a scripted WWS + WSF).
 PROGS             += client-sim
 client-sim_SRCS   := client-sim/main.c client-sim/client.c client-sim/ua.c \
-                     client-sim/linein.c client-sim/web.c client-sim/wsflow.c
+                     client-sim/linein.c client-sim/web.c client-sim/wsflow.c \
+                     client-sim/load.c
 client-sim_MODS   := base conf trace app sip sipt digest tls http ws
 
 COMPONENT_TESTS   += client

@@ -200,21 +200,32 @@ const char *client__web_token(struct client *c, const char *name)
 	return w ? w->token : NULL;
 }
 
+static void web_drop(struct client *c, struct client_web *w)
+{
+	if (w->hc)
+		http_client_cancel(w->hc);
+	if (w->op != WEB_NONE)
+		c->busy--;
+	hmap_remove(&c->webs, &w->node);
+	web_free(w);
+}
+
+bool client__web_forget(struct client *c, const char *name)
+{
+	struct client_web *w = web_find(c, name);
+
+	if (w)
+		web_drop(c, w);
+	return w != NULL;
+}
+
 void client__web_close(struct client *c)
 {
 	struct hmap_iter it = { 0 };
 	struct hmap_node *n;
 
-	while ((n = hmap_iter_next(&c->webs, &it))) {
-		struct client_web *w = hmap_entry(n, struct client_web, node);
-
-		if (w->hc)
-			http_client_cancel(w->hc);
-		if (w->op != WEB_NONE)
-			c->busy--;
-		hmap_remove(&c->webs, n);
-		web_free(w);
-	}
+	while ((n = hmap_iter_next(&c->webs, &it)))
+		web_drop(c, hmap_entry(n, struct client_web, node));
 	hmap_close(&c->webs);
 }
 

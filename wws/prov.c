@@ -16,6 +16,11 @@ const char wws_cli_usage[] =
 	"                         pbkdf2_iterations) mapped to an IMS "
 	"identity\n"
 	"  user list | user remove WEBID\n"
+	"  user bulk N [PREFIX]   N load-test users numbered from 1: web id\n"
+	"                         PREFIXNNNNN@<domain> (PREFIX: user),\n"
+	"                         password pass-NNNNN -> the IMPU and IMPI\n"
+	"                         of `hss-sim bulk N` (PREFIXNNNNN@"
+	"<ims_domain>)\n"
 	"  range list             who holds which IMPU of the block "
 	"(enterprise)\n"
 	"Provisioning commands work on the db file, also while wws serves "
@@ -54,6 +59,7 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 	struct wws_users *u = NULL;
 	const char *bad, *what;
 	char msg[256] = "";
+	uint64_t count = 0;
 	int rc, status = 1;
 
 	what = argc >= 2 && strcmp(argv[0], "user") == 0 ? argv[1] : "";
@@ -62,7 +68,8 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 	if (!((strcmp(what, "add") == 0 && argc == 6) ||
 	      (strcmp(what, "list") == 0 && argc == 2) ||
 	      (strcmp(what, "range") == 0 && argc == 2) ||
-	      (strcmp(what, "remove") == 0 && argc == 3))) {
+	      (strcmp(what, "remove") == 0 && argc == 3) ||
+	      (strcmp(what, "bulk") == 0 && (argc == 3 || argc == 4)))) {
 		fprintf(err, "wws: unknown command or wrong arguments "
 			     "(see --help)\n");
 		return 2;
@@ -75,6 +82,11 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 			return 1;
 		}
 	}
+	if (strcmp(what, "bulk") == 0 &&
+	    (sv_to_u64(sv_from_cstr(argv[2]), 99999, &count) || !count)) {
+		fprintf(err, "wws: user bulk: N must be 1..99999\n");
+		return 2;
+	}
 	rc = wws__users_setup(c, &u, msg, sizeof(msg));
 	if (rc) {
 		fprintf(err, "wws: %s\n", msg);
@@ -85,6 +97,17 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 				   c->pbkdf2_iterations);
 	else if (strcmp(what, "remove") == 0)
 		rc = wws_users_remove(u, argv[2]);
+	else if (strcmp(what, "bulk") == 0)
+		rc = wws_users_bulk(u, &(struct wws_bulk){
+					       .first = 1,
+					       .count = (unsigned)count,
+					       .prefix = argc > 3 ? argv[3]
+								  : "user",
+					       .domain = c->domain,
+					       .ims_domain = c->ims_domain,
+					       .iterations =
+						       c->pbkdf2_iterations,
+				       });
 	else if (strcmp(what, "range") == 0)
 		rc = wws_users_impu_list(u, print_impu, out);
 	else
@@ -99,6 +122,10 @@ int wws_cli_run(const struct wws_conf *c, int argc, char **argv, FILE *out,
 				argv[5]);
 		else if (strcmp(what, "remove") == 0)
 			fprintf(out, "removed %s\n", argv[2]);
+		else if (strcmp(what, "bulk") == 0)
+			fprintf(out, "created %u web users %s%05u@%s .. "
+				"(password pass-NNNNN)\n", (unsigned)count,
+				argc > 3 ? argv[3] : "user", 1u, c->domain);
 	}
 	wws_users_close(u);
 	return status;

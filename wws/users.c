@@ -15,6 +15,7 @@
  * while wws serves the same file.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,8 +29,12 @@
 
 #define PRUNE_AFTER_S 86400 /* keep expired jtis a day, then forget them */
 
+/* synchronous = NORMAL: in WAL mode a commit no longer waits for an
+ * fsync (only a power loss can forget the last issued tokens, never
+ * corrupt the file): the token of every login is written on the loop. */
 static const char schema[] =
 	"PRAGMA journal_mode = WAL;"
+	"PRAGMA synchronous = NORMAL;"
 	"CREATE TABLE IF NOT EXISTS users ("
 	" webid TEXT PRIMARY KEY COLLATE NOCASE,"
 	" salt BLOB NOT NULL, hash BLOB NOT NULL,"
@@ -267,6 +272,31 @@ int wws_users_add(struct wws_users *u, const char *webid, const char *password,
 	sqlite3_clear_bindings(st);
 out:
 	free(canon);
+	return rc;
+}
+
+int wws_users_bulk(struct wws_users *u, const struct wws_bulk *b)
+{
+	char webid[WWS_ID_MAX], pw[32], impu[WWS_ID_MAX], impi[WWS_ID_MAX];
+	int rc = 0;
+
+	/* One transaction: a fsync per user would take minutes for 10^5. */
+	if (sqlite3_exec(u->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(u, "bulk begin");
+	for (unsigned i = b->first; i < b->first + b->count && !rc; i++) {
+		snprintf(webid, sizeof(webid), "%s%05u@%s", b->prefix, i,
+			 b->domain);
+		snprintf(pw, sizeof(pw), "pass-%05u", i);
+		snprintf(impu, sizeof(impu), "sip:%s%05u@%s", b->prefix, i,
+			 b->ims_domain);
+		snprintf(impi, sizeof(impi), "%s%05u@%s", b->prefix, i,
+			 b->ims_domain);
+		rc = wws_users_add(u, webid, pw, impu, impi, b->iterations);
+	}
+	if (rc)
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+	else if (sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(u, "bulk commit");
 	return rc;
 }
 

@@ -46,6 +46,17 @@ void wws_users_close(struct wws_users *u); /* NULL is accepted */
  * web id, IMPU, IMPI or password: see wws_user_check), -EIO. */
 int wws_users_add(struct wws_users *u, const char *webid, const char *password,
 		  const char *impu, const char *impi, long iterations);
+/* Load-test users first..first+count-1 (`wws user bulk`): web id
+ * <prefix>NNNNN@<domain>, password pass-NNNNN, IMPU
+ * sip:<prefix>NNNNN@<ims_domain>, IMPI <prefix>NNNNN@<ims_domain> (the
+ * identities of `hss-sim bulk`), in one transaction: all or none.
+ * -EEXIST, -EINVAL, -EIO as wws_users_add. */
+struct wws_bulk {
+	unsigned first, count;
+	const char *prefix, *domain, *ims_domain;
+	long iterations;
+};
+int wws_users_bulk(struct wws_users *u, const struct wws_bulk *b);
 /* Indexed lookup (web ids compare case-insensitively). -ENOENT, -EIO. */
 int wws_users_get(struct wws_users *u, const char *webid, struct wws_user *out);
 int wws_users_remove(struct wws_users *u, const char *webid);

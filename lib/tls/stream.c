@@ -308,15 +308,27 @@ void stream__deliver(struct stream *s, const char *p, size_t n)
 		s->cbs.read(s, p, n, s->cbs.arg);
 }
 
+/* The receive buffer lives for one read only (read_cb frees it): every
+ * consumer copies what it keeps, and a server holding 10^4 idle
+ * connections would otherwise keep 32 KiB of buffer for each. The same
+ * chunk comes back from malloc read after read. */
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct stream *s = h->data;
-
+	UNUSED(h);
 	UNUSED(hint);
-	*b = uv_buf_init(s->rx, sizeof(s->rx));
+	*b = uv_buf_init(xmalloc(STREAM_RX_SIZE), STREAM_RX_SIZE);
 }
 
+static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b);
+
+/* libuv calls it once for each alloc_cb, also with nread 0 or < 0. */
 static void read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
+{
+	on_read(h, nread, b);
+	free(b->base);
+}
+
+static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 {
 	struct stream *s = h->data;
 

@@ -79,7 +79,6 @@ struct stream {
 	bool hs_done;
 
 	struct sockaddr_storage peer, local;
-	char rx[STREAM_RX_SIZE];
 };
 
 struct stream_listener {

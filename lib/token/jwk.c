@@ -448,6 +448,8 @@ int token__key_from_jwk(const json_t *jwk, struct token_key *out, char *err,
 		token__thumbprint(pk, out->alg, out->kid);
 	token__pubpem_put(pk, &pem);
 	out->key = (unsigned char *)buf_steal(&pem, &out->len);
+	out->pk = pk;
+	pk = NULL;
 	rc = 0;
 out:
 	EVP_PKEY_free(pk);

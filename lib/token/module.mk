@@ -1,4 +1,4 @@
 MODULES    += token
-token_SRCS := lib/token/token.c lib/token/jwk.c
+token_SRCS := lib/token/token.c lib/token/jwk.c lib/token/sig.c
 token_MODS := base token
 UNIT_TESTS += token

@@ -113,6 +113,9 @@ int token_signer_new(struct token_signer **out, enum token_alg alg,
 	s->jwk = buf_steal(&b, NULL);
 	token__pubpem_put(pk, &b);
 	s->pub.key = (unsigned char *)buf_steal(&b, &s->pub.len);
+	EVP_PKEY_up_ref(pk);
+	s->priv_pk = s->pub.pk = pk;
+	pk = NULL;
 out:
 	memcpy(s->pub.kid, s->kid, sizeof(s->kid));
 	EVP_PKEY_free(pk);
@@ -137,6 +140,8 @@ void token_signer_free(struct token_signer *s)
 	if (s->pub.key)
 		OPENSSL_cleanse(s->pub.key, s->pub.len);
 	free(s->pub.key);
+	EVP_PKEY_free(s->priv_pk);
+	EVP_PKEY_free(s->pub.pk);
 	free(s);
 }
 
@@ -148,6 +153,55 @@ enum token_alg token_signer_alg(const struct token_signer *s)
 const char *token_signer_kid(const struct token_signer *s)
 {
 	return s->kid;
+}
+
+/* header.payload.signature with the parsed key (RFC 7515 §7.1): the same
+ * header and claims libjwt writes (typ, alg, kid; claims sorted). */
+static int issue_evp(const struct token_signer *s,
+		     const struct token_claims *c, char **jwt)
+{
+	json_t *h, *p;
+	char *hs = NULL, *ps = NULL;
+	struct buf b, sig;
+	int rc = -EINVAL;
+
+	buf_init(&b);
+	buf_init(&sig);
+	h = json_pack("{s:s,s:s,s:s}", "alg", alg_names[s->alg], "kid",
+		      s->kid, "typ", "JWT");
+	p = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "iss", c->iss, "sub",
+		      c->sub, "aud", c->aud, "jti", c->jti, "iat",
+		      (json_int_t)c->iat, "exp", (json_int_t)c->exp);
+	if (!h || !p)
+		goto out;
+	if (c->nbf)
+		json_object_set_new(p, "nbf", json_integer((json_int_t)c->nbf));
+	if (c->impu[0])
+		json_object_set_new(p, "impu", json_string(c->impu));
+	if (c->impi[0])
+		json_object_set_new(p, "impi", json_string(c->impi));
+	hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS);
+	ps = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!hs || !ps)
+		goto out;
+	token__b64url_put(&b, hs, strlen(hs));
+	buf_puts(&b, ".");
+	token__b64url_put(&b, ps, strlen(ps));
+	rc = token__sig_sign(s->priv_pk, s->alg, (struct sv){ b.data, b.len },
+			     &sig);
+	if (rc)
+		goto out;
+	buf_puts(&b, ".");
+	token__b64url_put(&b, sig.data, sig.len);
+	*jwt = buf_steal(&b, NULL);
+out:
+	free(hs);
+	free(ps);
+	json_decref(h);
+	json_decref(p);
+	buf_close(&b);
+	buf_close(&sig);
+	return rc;
 }
 
 int token_issue(const struct token_signer *s, struct token_claims *c,
@@ -163,6 +217,10 @@ int token_issue(const struct token_signer *s, struct token_claims *c,
 		goto out;
 	if (!c->jti[0])
 		rng_hex(rng, c->jti, 32);
+	if (s->priv_pk) {
+		rc = issue_evp(s, c, jwt);
+		goto out;
+	}
 	if (jwt_new(&j))
 		goto out;
 	/* libjwt adds "typ":"JWT" and "alg" itself. */
@@ -185,7 +243,8 @@ int token_issue(const struct token_signer *s, struct token_claims *c,
 	rc = 0;
 out:
 	free(enc);
-	jwt_free(j);
+	if (j)
+		jwt_free(j);
 	return rc;
 }
 
@@ -230,6 +289,8 @@ int token_verifier_new_from_pem(struct token_verifier **out, enum token_alg alg,
 		goto out;
 	token__pubpem_put(pk, &b);
 	k.key = (unsigned char *)buf_steal(&b, &k.len);
+	k.pk = pk;
+	pk = NULL;
 	*out = verifier_one(&k);
 out:
 	EVP_PKEY_free(pk);
@@ -301,6 +362,8 @@ int token_verifier_new_from_signer(struct token_verifier **out,
 	struct token_key k = s->pub;
 
 	k.key = xmemdup(s->pub.key, s->pub.len);
+	if (k.pk)
+		EVP_PKEY_up_ref(k.pk);
 	*out = verifier_one(&k);
 	return 0;
 }
@@ -312,6 +375,7 @@ void token_verifier_free(struct token_verifier *v)
 	for (size_t i = 0; i < v->n; i++) {
 		OPENSSL_cleanse(v->keys[i].key, v->keys[i].len);
 		free(v->keys[i].key);
+		EVP_PKEY_free(v->keys[i].pk);
 	}
 	free(v->keys);
 	free(v);
@@ -499,6 +563,10 @@ static bool key_verify(const struct token_key *k, const struct jws *j)
 		return j->sig.len == maclen &&
 		       CRYPTO_memcmp(mac, j->sig.data, maclen) == 0;
 	}
+	if (k->pk)
+		return token__sig_verify(k->pk, k->alg, j->signin,
+					 (const unsigned char *)j->sig.data,
+					 j->sig.len) == 0;
 	tok = sv_dup(j->whole);
 	ok = jwt_decode(&d, tok, k->key, (int)k->len) == 0 &&
 	     jwt_get_alg(d) == jwt_algs[k->alg];

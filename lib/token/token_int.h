@@ -15,6 +15,8 @@ struct token_key {
 	char kid[TOKEN_KID_MAX];
 	unsigned char *key; /* owned: public key PEM (ES, RS) or secret (HS) */
 	size_t len;
+	EVP_PKEY *pk; /* owned: key parsed once (ES, RS): a PEM parse per
+			 token cost more than the signature check itself */
 };
 
 struct token_verifier {
@@ -27,6 +29,7 @@ struct token_signer {
 	char kid[TOKEN_KID_MAX];
 	unsigned char *priv; /* owned: private key PEM, or the HS secret */
 	size_t priv_len;
+	EVP_PKEY *priv_pk;   /* owned: parsed once (ES, RS) */
 	char *jwk;	      /* owned: the public JWK as JSON; NULL for HS */
 	struct token_key pub; /* the verification key */
 };
@@ -58,5 +61,13 @@ void token__thumbprint(EVP_PKEY *pk, enum token_alg alg,
  * (wrong use, kty, curve, alg), -EINVAL malformed or too weak. */
 int token__key_from_jwk(const json_t *jwk, struct token_key *out, char *err,
 			size_t errlen);
+
+/* sig.c: JWS signatures with a parsed key (RFC 7518 §3.3 RS256, §3.4
+ * ES256: the raw 64-byte R || S, not DER). 0, or -EACCES (verify: bad
+ * signature), -EINVAL (sign: the key cannot). */
+int token__sig_verify(EVP_PKEY *pk, enum token_alg alg, struct sv signin,
+		      const unsigned char *sig, size_t len);
+int token__sig_sign(EVP_PKEY *pk, enum token_alg alg, struct sv signin,
+		    struct buf *out);
 
 #endif
