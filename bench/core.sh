@@ -168,6 +168,9 @@ awk -v n="$NUSERS" -v r=$REALM 'BEGIN { for (i = 1; i <= n; i++)
 
 # ---- our chain, log_level warn and no trace file (as a loaded testbed)
 free_port HSS_PORT; free_port SCSCF_PORT; free_port PCSCF_PORT
+# All of SIPp's load comes from 127.0.0.1: one "source" for the per-IP
+# limits (README, Limits), which a load test lifts (Kamailio has none).
+unlimited=(--set max_pending_per_ip=0 --set max_conns_per_ip=0)
 scscf_db=$W/scscf.db
 [ "$SCSCF_DB" = memory ] && scscf_db=
 "$BIN/hss-sim" --set port="$HSS_PORT" --set db="$W/hss.db" \
@@ -175,12 +178,12 @@ scscf_db=$W/scscf.db
 PID_HSS=$!; PIDS+=($PID_HSS)
 wait_up hss-sim $PID_HSS "$HSS_PORT" tcp "$W/hss.log"
 "$BIN/scscf-sim" --set port="$SCSCF_PORT" --set hss_port="$HSS_PORT" \
-	--set db="$scscf_db" --set log_level=warn \
+	--set db="$scscf_db" --set log_level=warn "${unlimited[@]}" \
 	--set service_route="sip:orig@127.0.0.1:$SCSCF_PORT;lr" >"$W/scscf.log" 2>&1 &
 PID_SCSCF=$!; PIDS+=($PID_SCSCF)
 wait_up scscf-sim $PID_SCSCF "$SCSCF_PORT" udp "$W/scscf.log"
 "$BIN/pcscf-sim" --set port="$PCSCF_PORT" --set scscf_port="$SCSCF_PORT" \
-	--set log_level=warn \
+	--set log_level=warn "${unlimited[@]}" \
 	--set path_uri="sip:term@127.0.0.1:$PCSCF_PORT;lr" >"$W/pcscf.log" 2>&1 &
 PID_PCSCF=$!; PIDS+=($PID_PCSCF)
 wait_up pcscf-sim $PID_PCSCF "$PCSCF_PORT" udp "$W/pcscf.log"

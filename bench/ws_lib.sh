@@ -67,7 +67,9 @@ start_chain() {
 	local n=$1 web=${2:-}
 	HSS_PORT=$(free_port); SCSCF_PORT=$(free_port); PCSCF_PORT=$(free_port)
 	WSS_PORT=$(free_port); WSF_SIP=$(free_port); WWS_PORT=$(free_port)
+	# one source (127.0.0.1) for every client: lift the per-IP limits
 	local q=(--set log_level=warn)
+	local u=(--set max_pending_per_ip=0 --set max_conns_per_ip=0)
 	rm -f "$BENCH_DIR"/hss.db* "$BENCH_DIR"/scscf.db* "$BENCH_DIR"/wws.db*
 	"$BIN/hss-sim" "${q[@]}" --set db="$BENCH_DIR/hss.db" bulk "$n" \
 		>/dev/null || die "hss-sim bulk $n failed"
@@ -76,12 +78,12 @@ start_chain() {
 	start scscf scscf-sim "${q[@]}" --set port=$SCSCF_PORT \
 		--set hss_port=$HSS_PORT --set db="$BENCH_DIR/scscf.db" \
 		--set service_route="sip:orig@127.0.0.1:$SCSCF_PORT;lr" \
-		--set trusted_peers=127.0.0.1:$PCSCF_PORT
+		--set trusted_peers=127.0.0.1:$PCSCF_PORT "${u[@]}"
 	wait_port $SCSCF_PORT udp
 	start pcscf pcscf-sim "${q[@]}" --set port=$PCSCF_PORT \
 		--set scscf_port=$SCSCF_PORT \
 		--set path_uri="sip:term@127.0.0.1:$PCSCF_PORT;lr" \
-		--set trusted_edges=127.0.0.1:$WSF_SIP
+		--set trusted_edges=127.0.0.1:$WSF_SIP "${u[@]}"
 	wait_port $PCSCF_PORT udp
 	local wsf_extra=()
 	if [ -n "$web" ]; then
@@ -94,7 +96,8 @@ start_chain() {
 			--set signing_key="$BENCH_DIR/wws-signing.pem" \
 			--set issuer=https://127.0.0.1:$WWS_PORT \
 			--set token_ims_claims=true \
-			--set wsf_url=wss://127.0.0.1:$WSS_PORT
+			--set wsf_url=wss://127.0.0.1:$WSS_PORT \
+			--set max_conns_per_ip=0
 		wait_port $WWS_PORT
 		wsf_extra=(--set token_check=local
 			--set trusted_wws=https://127.0.0.1:$WWS_PORT)
@@ -104,6 +107,7 @@ start_chain() {
 		--set cert="$BENCH_DIR/wsf-cert.pem" --set key="$BENCH_DIR/wsf-key.pem" \
 		--set allowed_origins='*' --set enterprise_wws= \
 		--set max_conns=$((n + 1000)) --set max_trans=$((4 * n + 1000)) \
+		"${u[@]}" \
 		"${wsf_extra[@]}"
 	wait_port $WSS_PORT
 	wait_port $WSF_SIP udp

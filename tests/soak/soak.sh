@@ -89,6 +89,8 @@ listens() { # PORT [udp]: 0 once something listens there (10 s at most)
 	return 1
 }
 common=(--set log_level=warn)
+# every client is 127.0.0.1: lift the per-IP limits (README, Limits)
+unlimited=(--set max_pending_per_ip=0 --set max_conns_per_ip=0)
 testbed_up() {
 	pick HSS_PORT; pick SCSCF_PORT; pick PCSCF_PORT; pick WSS_PORT
 	pick WS_PORT; pick WSF_SIP; pick WWS_PORT
@@ -100,25 +102,26 @@ testbed_up() {
 		--set hss_port=$HSS_PORT --set db=$WORK/scscf.db \
 		--set service_route="sip:orig@127.0.0.1:$SCSCF_PORT;lr" \
 		--set min_expires=$((EXPIRES < 60 ? EXPIRES : 60)) \
-		--set trusted_peers=127.0.0.1:$PCSCF_PORT
+		--set trusted_peers=127.0.0.1:$PCSCF_PORT "${unlimited[@]}"
 	listens $SCSCF_PORT udp || return 1
 	start pcscf pcscf-sim "${common[@]}" --set port=$PCSCF_PORT \
 		--set scscf_port=$SCSCF_PORT \
 		--set path_uri="sip:term@127.0.0.1:$PCSCF_PORT;lr" \
-		--set trusted_edges=127.0.0.1:$WSF_SIP
+		--set trusted_edges=127.0.0.1:$WSF_SIP "${unlimited[@]}"
 	listens $PCSCF_PORT udp && listens $PCSCF_PORT || return 1
 	start wws wws "${common[@]}" --set port=$WWS_PORT \
 		--set db=$WORK/wws.db --set cert=$WORK/wws/cert.pem \
 		--set key=$WORK/wws/key.pem \
 		--set signing_key=$WORK/wws/signing.pem --set issuer=$WWS \
-		--set pbkdf2_iterations=1000 \
+		--set pbkdf2_iterations=1000 --set max_conns_per_ip=0 \
 		--set wsf_url=wss://127.0.0.1:$WSS_PORT
 	listens $WWS_PORT || return 1
 	start wsf wsf "${common[@]}" --set wss_port=$WSS_PORT \
 		--set ws_port=$WS_PORT --set sip_port=$WSF_SIP \
 		--set pcscf_port=$PCSCF_PORT --set cert=$WORK/wsf/cert.pem \
 		--set key=$WORK/wsf/key.pem --set allowed_origins=$WWS \
-		--set trusted_wws=$WWS --set max_conns=$((USERS + 64))
+		--set trusted_wws=$WWS --set max_conns=$((USERS + 64)) \
+		"${unlimited[@]}"
 	listens $WSS_PORT && listens $WS_PORT && listens $WSF_SIP udp
 }
 t0=$SECONDS
