@@ -21,6 +21,7 @@ struct sipt_ctrans {
 	struct sipt *s;         /* borrowed; NULL once detached */
 	enum ct_state state;
 	bool linked;
+	bool waiting;           /* counted in flow->waiting */
 	char *key;              /* owned: branch "\n" method */
 	size_t keylen;
 	char *raw;              /* owned: the request as sent */
@@ -49,10 +50,20 @@ static void ct_timers_stop(struct sipt_ctrans *ct)
 	sipt__tmr_stop(ct->s, &ct->tk);
 }
 
+/* ct no longer waits for a final response on its flow. */
+static void ct_unwait(struct sipt_ctrans *ct)
+{
+	if (ct->waiting) {
+		ct->waiting = false;
+		ct->flow->waiting--;
+	}
+}
+
 static void ct_terminate(struct sipt_ctrans *ct)
 {
 	struct sipt *s = ct->s;
 
+	ct_unwait(ct);
 	ct->state = CT_TERMINATED;
 	if (!ct->linked)
 		return;
@@ -75,6 +86,7 @@ static void ct_deliver(struct sipt_ctrans *ct, const struct sip_msg *m,
 	bool final = m->status >= 200;
 
 	if (final) {
+		ct_unwait(ct);
 		ct->state = CT_COMPLETED;
 		sipt__tmr_stop(ct->s, &ct->te);
 		sipt__tmr_stop(ct->s, &ct->tf);
@@ -198,6 +210,8 @@ int sipt_ctrans_send(struct sipt *s, const struct sipt_dest *d,
 	hmap_insert(&s->ctrans, &ct->node, (struct sv){ ct->key, ct->keylen });
 	ct->linked = true;
 	s->ntrans++;
+	ct->waiting = true;
+	ct->flow->waiting++;
 	if (!ct->flow->stream) {
 		ct->e_ms = s->conf.timers.t1;
 		sipt__tmr_start(s, &ct->te, ct->e_ms, timer_e_cb, ct);
@@ -243,8 +257,10 @@ void sipt__ctrans_flow_failed(struct sipt *s, struct sipt_flow *f, int err)
 	struct hmap_node *n;
 	struct sipt_ctrans *ct;
 
-	/* Restart the walk after each callback: it may change the table. */
-	for (;;) {
+	/* Restart the walk after each callback: it may change the table. The
+	 * flow's count skips the walk for a flow nothing waits on (a closing
+	 * WebSocket, a thousand times at a wsf's shutdown). */
+	while (f->waiting) {
 		it = (struct hmap_iter){ 0 };
 		while ((n = hmap_iter_next(&s->ctrans, &it))) {
 			ct = hmap_entry(n, struct sipt_ctrans, node);

@@ -71,6 +71,7 @@ struct sipt_flow {
 	bool linked;        /* in the stack's flow table */
 	struct sockaddr_storage local, peer;
 	struct sipt_flow *prev, *next; /* table links (stack-private) */
+	unsigned waiting; /* its client transactions not yet answered (ditto) */
 };
 
 /* Links an external flow (the stack takes a reference); stream = proto is
@@ -173,7 +174,6 @@ uint16_t sipt_port(const struct sipt *s, enum sipt_proto p);
 const struct sipt_timers *sipt_timers(const struct sipt *s);
 size_t sipt_trans_count(const struct sipt *s);
 size_t sipt_conn_count(const struct sipt *s);
-
 /* ---- identifiers and Via ----------------------------------------------- */
 
 /* "z9hG4bK" + 24 hex digits from conf.rng (§8.1.1.7). */
