@@ -602,7 +602,7 @@ int scn_parse(struct scn **out, const char *name, const char *text,
 	s->file = xstrdup(name);
 	while (*l && !rc) {
 		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		size_t len = nl ? (size_t)(nl - l) : strlen(l), n = len;
 		char *line;
 
 		if (n && l[n - 1] == '\r')
@@ -614,7 +614,9 @@ int scn_parse(struct scn **out, const char *name, const char *text,
 		else
 			rc = parse_line(&p, line);
 		free(line);
-		l = nl ? nl + 1 : l + n;
+		/* past the whole line: a last line ending in a lone CR
+		 * (no LF) must not be read again forever (tests/fuzz) */
+		l = nl ? nl + 1 : l + len;
 	}
 	if (!rc)
 		rc = finish(&p);

@@ -76,6 +76,10 @@ static const struct {
 	{ HEAD "timers slow\n", "usage: timers" },
 	{ HEAD "config pcscf t1_ms\n", "is not key=value" },
 	{ HEAD, "no step" },
+	/* tests/fuzz: a last line ending in a lone CR (no LF) was read
+	 * again forever; CRLF and a final CR are both line ends. */
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\r\n# end\r", NULL },
+	{ "# x\r", "t.scn:1: no title" },
 	/* WebRTC: actions, the WS selector, json */
 	{ WEB "client alice web get /\nclient alice web login\n"
 	      "client alice web login a@b pw\n"
