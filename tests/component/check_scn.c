@@ -80,6 +80,15 @@ static const struct {
 	 * again forever; CRLF and a final CR are both line ends. */
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\r\n# end\r", NULL },
 	{ "# x\r", "t.scn:1: no title" },
+	/* tests/fuzz: nested repetitions made regcomp take gigabytes */
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  uri Path ~ \"^s++ip\"\n",
+	  "stacked repetitions" },
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n"
+	       "  header Path ~ \"((a{999}){999})\"\n",
+	  "too many repetitions" },
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n"
+	       "  header Path ~ \"^[[:alnum:]]{32}(;[a-z]+=[^;]*)*$\"\n",
+	  NULL },
 	/* WebRTC: actions, the WS selector, json */
 	{ WEB "client alice web get /\nclient alice web login\n"
 	      "client alice web login a@b pw\n"
