@@ -47,7 +47,7 @@ run_target() {
 	execs=$(grep -m1 'stat::number_of_executed_units' "$log" |
 		awk '{print $2}')
 	if [ $rc -eq 0 ]; then
-		printf '  ok    fuzz_%-6s %ss, %s runs, corpus %s\n' "$t" "$SECS" \
+		printf '  ok    fuzz_%-6s %ss, %s runs, work corpus %s\n' "$t" "$SECS" \
 			"${execs:-?}" "$(ls "$WORK/$t" | wc -l)"
 		return 0
 	fi
