@@ -149,19 +149,24 @@ static char *rest_of_line(const char *line)
 int scn__duration(const char *w, long *ms)
 {
 	char *end;
-	double v = strtod(w, &end);
+	double v = strtod(w, &end), unit;
 
-	if (end == w || v < 0)
+	if (end == w || !(v >= 0)) /* !(>=): NaN too */
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
-		*ms = (long)v;
+		unit = 1;
 	else if (!*end || !strcmp(end, "s"))
-		*ms = (long)(v * 1000);
+		unit = 1000;
 	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		*ms = (long)(v * 60000);
+		unit = 60000;
 	else
 		return -EINVAL;
-	return *ms > 24L * 3600 * 1000 ? -ERANGE : 0;
+	/* Range first: converting a double beyond long (1e300s, inf) to
+	 * long is undefined (found by fuzz_scn). */
+	if (v * unit > 24.0 * 3600 * 1000)
+		return -ERANGE;
+	*ms = (long)(v * unit);
+	return 0;
 }
 
 int scn__node_check(struct scn_parser *p, const char *w, bool star)

@@ -66,6 +66,11 @@ static const struct {
 	  "transport must be udp or tcp" },
 	{ HEAD "user alice\nwait client alice registred\n", "usage: wait" },
 	{ HEAD "wait 5parsecs\n", "bad duration" },
+	/* tests/fuzz: a duration beyond long was converted (UB) */
+	{ HEAD "wait 1e300s\n", "bad duration" },
+	{ HEAD "wait inf\n", "bad duration" },
+	{ HEAD "wait nan\n", "bad duration" },
+	{ HEAD "timeout 1e30m\n", "timeout" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  header X == \"abc\n",
 	  "unterminated" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  count param X y == 1\n",
