@@ -11,6 +11,7 @@
 #   make soak       10,000 users over 10 min under ASan+UBSan: no leak, flat
 #                   RSS, no descriptor growth (tests/soak/README.md);
 #                   make soak-quick: 1,000 users, 60 s
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make clean
 #
 # SAN=1 builds the sanitizer variant into build/san/ (programs in
@@ -18,9 +19,19 @@
 
 CC       ?= cc
 SAN      ?= 0
+FUZZ     ?= 0
 V        ?= 0
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# The libFuzzer build (tests/fuzz/fuzz.mk): clang, objects in build/fuzz/
+# only, the library instrumented for coverage; `make fuzz` sets FUZZ=1.
+CC       := clang
+O        := build/fuzz
+B        := build/fuzz/bin
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1 -g
+else ifeq ($(SAN),1)
 O        := build/san
 B        := build/san/bin
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -113,6 +124,9 @@ $(foreach t,$(COMPONENT_TESTS),$(eval $(call ctest_rule,$(t))))
 UNIT_BINS += $(COMPONENT_TESTS:%=$(B)/tests/check_%)
 
 unit-tests: $(UNIT_BINS)
+
+# libFuzzer targets (FUZZ=1 build) and `make fuzz`.
+include tests/fuzz/fuzz.mk
 
 deps:
 	@bash mk/deps.sh

@@ -149,19 +149,24 @@ static char *rest_of_line(const char *line)
 int scn__duration(const char *w, long *ms)
 {
 	char *end;
-	double v = strtod(w, &end);
+	double v = strtod(w, &end), unit;
 
-	if (end == w || v < 0)
+	if (end == w || !(v >= 0)) /* !(>=): NaN too */
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
-		*ms = (long)v;
+		unit = 1;
 	else if (!*end || !strcmp(end, "s"))
-		*ms = (long)(v * 1000);
+		unit = 1000;
 	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		*ms = (long)(v * 60000);
+		unit = 60000;
 	else
 		return -EINVAL;
-	return *ms > 24L * 3600 * 1000 ? -ERANGE : 0;
+	/* Range first: converting a double beyond long (1e300s, inf) to
+	 * long is undefined (found by fuzz_scn). */
+	if (v * unit > 24.0 * 3600 * 1000)
+		return -ERANGE;
+	*ms = (long)(v * unit);
+	return 0;
 }
 
 int scn__node_check(struct scn_parser *p, const char *w, bool star)
@@ -620,7 +625,7 @@ int scn_parse(struct scn **out, const char *name, const char *text,
 	s->file = xstrdup(name);
 	while (*l && !rc) {
 		const char *nl = strchr(l, '\n');
-		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		size_t len = nl ? (size_t)(nl - l) : strlen(l), n = len;
 		char *line;
 
 		if (n && l[n - 1] == '\r')
@@ -632,7 +637,9 @@ int scn_parse(struct scn **out, const char *name, const char *text,
 		else
 			rc = parse_line(&p, line);
 		free(line);
-		l = nl ? nl + 1 : l + n;
+		/* past the whole line: a last line ending in a lone CR
+		 * (no LF) must not be read again forever (tests/fuzz) */
+		l = nl ? nl + 1 : l + len;
 	}
 	if (!rc)
 		rc = finish(&p);

@@ -291,11 +291,99 @@ static int parse_value(struct scn_parser *p, struct scn_check *c, const char *w,
 	return 0;
 }
 
+/*
+ * glibc's regcomp copies the tree of an atom once per repetition ('+' is
+ * "x x*", {m,n} up to n copies), so nested repetitions grow as a product:
+ * "(((a+)+)+)..." or "a{99}{99}" take gigabytes (found by fuzz_scn). Before
+ * compiling, refuse stacked repetition symbols (POSIX 9.4.6: undefined in
+ * an ERE) and any pattern whose estimated node count passes RE_MAX_NODES.
+ * ${var} is one atom (its value is escaped when it is expanded).
+ */
+#define RE_MAX_NODES 100000
+#define RE_MAX_DEPTH 32
+
+static uint64_t re_cap(uint64_t v)
+{
+	return v > RE_MAX_NODES ? RE_MAX_NODES + 1 : v;
+}
+
+static const char *re_check(const char *r)
+{
+	uint64_t sum[RE_MAX_DEPTH + 1] = { 0 }, last = 0, f;
+	unsigned d = 0;
+	bool dup = false; /* the previous token was a repetition */
+
+	while (*r) {
+		char ch = *r++;
+
+		f = 0;
+		if (ch == '*' || ch == '?' || ch == '+') {
+			f = ch == '+' ? 2 : 1;
+		} else if (ch == '{' && isdigit((unsigned char)*r)) {
+			unsigned long m = strtoul(r, (char **)&r, 10), n = m;
+
+			if (*r == ',')
+				n = isdigit((unsigned char)*++r)
+					    ? strtoul(r, (char **)&r, 10)
+					    : m + 1;
+			if (*r++ != '}')
+				return "bad interval";
+			f = n > m ? n : m;
+			f = f ? re_cap(f) : 1;
+		}
+		if (f) {
+			if (dup)
+				return "stacked repetitions (undefined in "
+				       "POSIX, and exponential here)";
+			dup = true;
+			sum[d] = re_cap(sum[d] + last * (f - 1));
+			last = re_cap(last * f);
+		} else {
+			dup = false;
+			if (ch == '(') {
+				if (d == RE_MAX_DEPTH)
+					return "groups nested too deep";
+				sum[++d] = 0;
+				continue;
+			}
+			last = 1;
+			if (ch == ')' && d) {
+				last = re_cap(sum[d--] + 1);
+			} else if (ch == '\\' && *r) {
+				r++;
+			} else if (ch == '$' && *r == '{') {
+				r += strcspn(r, "}");
+				r += *r == '}';
+			} else if (ch == '[') {
+				/* a bracket expression is one atom */
+				r += *r == '^';
+				r += *r == ']';
+				while (*r && *r != ']') {
+					size_t k = 1;
+
+					if (*r == '[' && r[1] == ':')
+						k = 2 + strcspn(r + 2, "]");
+					r += k + (k > 1 && r[k] == ']');
+				}
+				r += *r == ']';
+			}
+			sum[d] = re_cap(sum[d] + last);
+		}
+		if (sum[d] > RE_MAX_NODES)
+			return "too many repetitions (over 100000 nodes)";
+	}
+	return NULL;
+}
+
 static int compile(struct scn_parser *p, struct scn_check *c)
 {
+	const char *bad = re_check(c->arg);
 	char why[160];
 	int rc;
 
+	if (bad)
+		return scn__fail(p, "bad regular expression '%.80s': %s",
+				 c->arg, bad);
 	if (c->has_vars)
 		return 0;
 	rc = regcomp(&c->re, c->arg, REG_EXTENDED);

@@ -115,8 +115,11 @@ size_t ws__scan(struct ws__scan *s, const uint8_t *p, size_t n, uint16_t *code)
 /* RFC 3629 §4 syntax, byte by byte. */
 bool ws__utf8_valid(const void *buf, size_t n)
 {
-	const uint8_t *p = buf, *end = p + n;
+	const uint8_t *p = buf, *end;
 
+	if (!n)
+		return true; /* buf may be NULL (no reason): NULL + 0 is UB */
+	end = p + n;
 	while (p < end) {
 		uint8_t c = *p++;
 		size_t more;

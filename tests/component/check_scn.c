@@ -82,6 +82,11 @@ static const struct {
 	{ HEAD "fault pcscf drop sip 200 to=wsf\n", "not in the `nodes`" },
 	{ HEAD "fault pcscf drop sip 4xx count=0\n", "bad count" },
 	{ HEAD "crash\n", "usage: crash NODE" },
+	/* tests/fuzz: a duration beyond long was converted (UB) */
+	{ HEAD "wait 1e300s\n", "bad duration" },
+	{ HEAD "wait inf\n", "bad duration" },
+	{ HEAD "wait nan\n", "bad duration" },
+	{ HEAD "timeout 1e30m\n", "timeout" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  header X == \"abc\n",
 	  "unterminated" },
 	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  count param X y == 1\n",
@@ -92,6 +97,19 @@ static const struct {
 	{ HEAD "timers slow\n", "usage: timers" },
 	{ HEAD "config pcscf t1_ms\n", "is not key=value" },
 	{ HEAD, "no step" },
+	/* tests/fuzz: a last line ending in a lone CR (no LF) was read
+	 * again forever; CRLF and a final CR are both line ends. */
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\r\n# end\r", NULL },
+	{ "# x\r", "t.scn:1: no title" },
+	/* tests/fuzz: nested repetitions made regcomp take gigabytes */
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n  uri Path ~ \"^s++ip\"\n",
+	  "stacked repetitions" },
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n"
+	       "  header Path ~ \"((a{999}){999})\"\n",
+	  "too many repetitions" },
+	{ HEAD "step 1 client -> pcscf SIP REGISTER\n"
+	       "  header Path ~ \"^[[:alnum:]]{32}(;[a-z]+=[^;]*)*$\"\n",
+	  NULL },
 	/* WebRTC: actions, the WS selector, json */
 	{ WEB "client alice web get /\nclient alice web login\n"
 	      "client alice web login a@b pw\n"

@@ -412,6 +412,14 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* Found by clang's UBSan (tests/fuzz): ws_conn_close(c, code, NULL) checks
+ * a NULL reason of length 0, and NULL + 0 is undefined in C. */
+START_TEST(test_utf8_null_empty)
+{
+	ck_assert(ws__utf8_valid(NULL, 0));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ws");
@@ -430,6 +438,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_response_parse, 0, ARRAY_SIZE(resp_vec));
 	tcase_add_loop_test(tf, test_scan, 0, ARRAY_SIZE(scan_vec));
 	tcase_add_loop_test(tf, test_utf8, 0, ARRAY_SIZE(utf8_vec));
+	tcase_add_test(tf, test_utf8_null_empty);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tf);
 	sr = srunner_create(s);
