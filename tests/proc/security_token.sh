@@ -111,8 +111,12 @@ ok "a token presented from another page's Origin: '$out'"
 sig=${TOKEN##*.}
 grep -q -- "$(printf %s "$sig" | head -c 40)" "$TRACE" &&
 	fail "the token's signature is in the trace file"
-jq -r '.raw | @base64d' "$TRACE" | grep -a -q -- "$sig" &&
+# Decoded once into a file: grep -q on a pipe could SIGPIPE jq and fail
+# the pipeline under pipefail.
+jq -r '.raw | @base64d' "$TRACE" >"$WORK/decoded.txt" ||
+	fail "jq cannot read $TRACE"
+grep -a -q -- "$sig" "$WORK/decoded.txt" &&
 	fail "the token's signature is in a traced message"
-jq -r '.raw | @base64d' "$TRACE" | grep -a -q -- "${TOKEN%.*}" ||
+grep -a -q -- "${TOKEN%.*}" "$WORK/decoded.txt" ||
 	fail "the token's header and claims are not in the trace"
 ok "the trace keeps the token's header and claims, not its signature"
